@@ -1,0 +1,156 @@
+"""Command line of the course tooling: `python -m course COMMAND`.
+
+Maintainers:  export, build, check
+Instructors:  grade, report, demo
+Students:     student build DIR, student lab DIR
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from . import ROOT
+from .notebooks import NotebookError, module_notebooks
+
+
+def _modules(args) -> list[str]:
+    return args.module or [p.stem for p in module_notebooks(ROOT / "nbs")]
+
+
+def cmd_export(args) -> int:
+    from .library import export_reference
+
+    modules = export_reference(ROOT)
+    print(f"exported {len(modules)} modules to tinytorch/: {', '.join(modules)}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .build import build
+
+    start = time.perf_counter()
+    names = build(ROOT)
+    print(f"built tinytorch/, source/ and release/ for {', '.join(names)} "
+          f"in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .build import stale_files
+
+    stale = stale_files(ROOT)
+    for line in stale:
+        print(line)
+    if stale:
+        print("generated files are stale: run `python -m course build` and commit the result")
+        return 1
+    print("tinytorch/, source/ and release/ match a fresh build")
+    return 0
+
+
+def _grade_and_report(modules: list[str], students: list[str] | None) -> dict:
+    from .build import nbgrader_api
+    from .grading.autograde import autograde, submitted_students
+    from .grading.report import class_results, grade_table, lost_points
+
+    print(f"autograding {', '.join(modules)} (each submission in its own process):")
+    autograde(ROOT, modules, students)
+    api = nbgrader_api(ROOT)
+    for module in modules:
+        result = api.generate_feedback(module, force=True)
+        if not result["success"]:
+            print(f"feedback for {module} failed:\n{result['log']}", file=sys.stderr)
+    everyone = students or sorted({s for m in modules for s in submitted_students(ROOT, m)})
+    results = class_results(ROOT, modules, everyone)
+    print("\n" + grade_table(results, modules))
+    lost = lost_points(results)
+    if lost:
+        print("\nLost points and notes:\n" + lost)
+    print("\nFeedback for students (hidden tests removed): feedback/<student>/<module>/")
+    return results
+
+
+def cmd_grade(args) -> int:
+    _grade_and_report(_modules(args), args.student)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .grading.autograde import submitted_students
+    from .grading.report import class_results, grade_table, lost_points
+
+    modules = _modules(args)
+    students = args.student or sorted({s for m in modules for s in submitted_students(ROOT, m)})
+    results = class_results(ROOT, modules, students)
+    print(grade_table(results, modules) + "\n\n" + lost_points(results))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Build everything, grade the demo class, print the table and check it against expectations."""
+    from . import demo
+    from .build import build
+
+    for folder in ("submitted", "autograded", "feedback"):  # a fresh class; keep READMEs
+        for entry in (ROOT / folder).glob("*"):
+            if entry.is_dir():
+                shutil.rmtree(entry)
+    (ROOT / "gradebook.db").unlink(missing_ok=True)
+    start = time.perf_counter()
+    modules = build(ROOT)
+    print(f"built tinytorch/, source/ and release/ in {time.perf_counter() - start:.1f} s")
+    students = demo.make_submissions(ROOT, modules)
+    print(f"demo class: {', '.join(students)}")
+    results = _grade_and_report(modules, students)
+    mismatches = demo.grade_mismatches(ROOT, results, modules)
+    if mismatches:
+        print("\nDEMO GRADES DIFFER FROM demo/*/expected.json:\n" + "\n".join(mismatches))
+        return 1
+    print("\nEvery demo grade is as expected (demo/*/expected.json).")
+    return 0
+
+
+def cmd_student(args) -> int:
+    from . import student
+
+    folder = Path(args.folder)
+    stubs = student.build(folder)
+    print(f"built your library in {folder / 'tinytorch'}:")
+    for module, count in stubs.items():
+        print(f"  {module:<14} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
+    if args.action == "lab":
+        student.lab(folder)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("export", help="export nbs/ to the tinytorch/ library (nbdev, markers stripped)")
+    sub.add_parser("build", help="export, then build source/ and release/ (nbgrader)")
+    sub.add_parser("check", help="fail if tinytorch/, source/ or release/ differ from a fresh build")
+    sub.add_parser("demo", help="build, autograde the bundled demo class, print the grade table")
+    for name, text in (("grade", "autograde submitted/, generate feedback, print the grade table"),
+                       ("report", "print the grade table of what is already graded")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--module", action="append", help="only this module (repeatable)")
+        p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
+    p.add_argument("action", choices=["build", "lab"])
+    p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks")
+    args = parser.parse_args(argv)
+    handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "demo": cmd_demo,
+               "grade": cmd_grade, "report": cmd_report, "student": cmd_student}[args.command]
+    try:
+        return handler(args)
+    except (NotebookError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

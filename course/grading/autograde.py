@@ -1,0 +1,165 @@
+"""Autograding a class, one submission at a time, so one bad submission harms no other.
+
+For module N every submission is graded by `nbgrader autograde` in its own process, with:
+* the reference library of modules 1..N-1 only (first on PYTHONPATH): earlier mistakes are not
+  punished twice, and module N's reference cannot stand in for the student's code;
+* the kernel guard (course/grading/kernel_guard.py) through PYTHONSTARTUP;
+* a wall-clock limit for the whole submission, after which its process group is killed;
+* a check that nothing outside the submission's own autograded folder changed; what did is put
+  back and reported.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import ROOT
+from ..library import PACKAGE, prefix_library
+from ..notebooks import default_exp, module_notebooks, read_notebook
+
+#: Folders a submission must never change while it is graded.
+PROTECTED = ("nbs", "source", "release", "submitted", "autograded", PACKAGE, "course", ".build")
+SUBMISSION_TIME_LIMIT = 600  # seconds for one whole submission, well above 30 s per cell
+
+
+@dataclass
+class Outcome:
+    "What happened when one submission was graded."
+    module: str
+    student: str
+    status: str  # "graded", "failed" (nbgrader could not grade it) or "killed" (time limit)
+    seconds: float
+    log: Path
+    tampered: list[str] = field(default_factory=list)
+    error: str = ""  # why nbgrader could not grade it, from its log
+
+    def save(self) -> None:
+        "Keep the outcome next to the log, for the grade report."
+        record = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        self.log.with_suffix(".json").write_text(json.dumps(record, indent=1))
+
+
+def log_path(root: Path, module: str, student: str) -> Path:
+    return root / ".build" / "logs" / module / f"{student}.log"
+
+
+def outcome_path(root: Path, module: str, student: str) -> Path:
+    return log_path(root, module, student).with_suffix(".json")
+
+
+def load_outcome(root: Path, module: str, student: str) -> dict | None:
+    path = outcome_path(root, module, student)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit)): (.+)$")
+_EXPLAINED = {"DeadKernelError": "the kernel died: the notebook exited Python or crashed it"}
+
+
+def error_summary(log_text: str) -> str:
+    "Why grading failed, from the last 'SomeError: message' line of an nbgrader log."
+    errors = [m for m in map(_ERROR_LINE.match, log_text.splitlines())
+              if m and m.group(1) != "NbGraderException"]
+    if not errors:
+        return ""
+    name, message = errors[-1].groups()
+    return _EXPLAINED.get(name, f"{name}: {message}"[:300])
+
+
+class Snapshot:
+    """The files under `folders` (except those under the `allowed` folders), to find and undo writes."""
+
+    def __init__(self, root: Path, folders: tuple[str, ...], allowed: tuple[Path, ...]):
+        self.root, self.folders, self.allowed = root, folders, allowed
+        self.files = {path: path.read_bytes() for path in self._paths()}
+
+    def _paths(self) -> set[Path]:
+        return {p for folder in self.folders if (self.root / folder).exists()
+                for p in (self.root / folder).rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+                and not any(p == a or a in p.parents for a in self.allowed)}
+
+    def restore(self) -> list[str]:
+        "Undo every change since the snapshot; return what had changed."
+        changed = []
+        for path in self._paths() - self.files.keys():
+            path.unlink()
+            changed.append(f"created {path.relative_to(self.root)}")
+        for path, content in self.files.items():
+            if not path.exists() or path.read_bytes() != content:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+                changed.append(f"changed {path.relative_to(self.root)}")
+        return sorted(changed)
+
+
+def grading_library(root: Path, module: str) -> Path:
+    "Folder holding the reference library of the modules before `module`, for PYTHONPATH."
+    names = [p.stem for p in module_notebooks(root / "nbs")]
+    before = [default_exp(read_notebook(root / "nbs" / f"{n}.ipynb")) for n in names[:names.index(module)]]
+    return prefix_library(root / PACKAGE, before, root / ".build" / "grading" / module)
+
+
+def kernel_environment(library: Path) -> dict[str, str]:
+    "Environment of the grading process (and so of its kernels)."
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    env["PYTHONPATH"] = str(library)
+    env["PYTHONSTARTUP"] = str(Path(__file__).with_name("startup.py"))
+    return env
+
+
+def autograde_one(root: Path, module: str, student: str, library: Path,
+                  time_limit: float = SUBMISSION_TIME_LIMIT) -> Outcome:
+    "Grade one submission in its own process group; never raises for a bad submission."
+    log = log_path(root, module, student)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", module,
+               "--student", student, "--force"]
+    start = time.perf_counter()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=root, env=kernel_environment(library), stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            status = "graded" if process.wait(timeout=time_limit) == 0 else "failed"
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            status = "killed"
+    error = "" if status == "graded" else error_summary(log.read_text(errors="replace"))
+    if status == "killed":
+        error = f"stopped after {time_limit:g} s for the whole submission"
+    return Outcome(module, student, status, time.perf_counter() - start, log, error=error)
+
+
+def submitted_students(root: Path, module: str) -> list[str]:
+    "Students with a submission of `module` in submitted/, sorted."
+    return sorted(p.parent.parent.name for p in (root / "submitted").glob(f"*/{module}/{module}.ipynb"))
+
+
+def autograde(root: Path = ROOT, modules: list[str] | None = None, students: list[str] | None = None,
+              progress=print) -> list[Outcome]:
+    """Grade every (module, student) submission in submitted/, reporting progress as it goes."""
+    modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
+    jobs = [(m, s) for m in modules for s in (students or submitted_students(root, m))
+            if (root / "submitted" / s / m).exists()]
+    outcomes = []
+    for number, (module, student) in enumerate(jobs, 1):
+        library = grading_library(root, module)
+        allowed = (root / "autograded" / student / module, log_path(root, module, student))
+        snapshot = Snapshot(root, PROTECTED, allowed)
+        outcome = autograde_one(root, module, student, library)
+        outcome.tampered = snapshot.restore()
+        outcome.save()
+        outcomes.append(outcome)
+        note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
+        note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
+        progress(f"[{number:>{len(str(len(jobs)))}}/{len(jobs)}] {module:<16} {student:<12} "
+                 f"{outcome.seconds:5.1f} s{note}")
+    return outcomes

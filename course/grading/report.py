@@ -1,0 +1,114 @@
+"""The instructor's view of a graded class: points per student, module and test group, and the
+reason for every lost point, read from nbgrader's gradebook and the autograded notebooks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..notebooks import GROUPS, cell_roles, read_notebook
+from .autograde import load_outcome
+from .feedback import error_message
+from .kernel_guard import TAMPER_TAG
+
+
+@dataclass
+class ModuleResult:
+    "One student's result for one module."
+    points: dict[str, float] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0.0))
+    maximum: dict[str, float] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0.0))
+    lost: list[str] = field(default_factory=list)  # "grade_id (0/2): reason"
+    notes: list[str] = field(default_factory=list)  # tampering, time limits, missing work
+
+    @property
+    def total(self) -> float:
+        return sum(self.points.values())
+
+
+def test_groups(source_notebook: Path) -> dict[str, tuple[str, float]]:
+    "grade_id → (group, points) for every test cell of a source notebook."
+    nb = read_notebook(source_notebook)
+    return {r.grade_id: (r.group, r.points) for r in cell_roles(nb, source_notebook)
+            if r is not None and r.kind == "test"}
+
+
+def failure_reason(cell) -> str:
+    "Why a graded cell lost its points, from its outputs."
+    errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+    if not errors:
+        return "no error output (the cell did not run to the end)"
+    if errors[-1].ename == "CellTimeoutError":
+        return "the cell ran past the time limit and was stopped"
+    return error_message(errors[-1]).splitlines()[0][:300]
+
+
+def module_result(root: Path, module: str, student: str) -> ModuleResult:
+    "Read one student's grades for one module from the gradebook and the autograded notebook."
+    from nbgrader.api import Gradebook, MissingEntry
+
+    groups = test_groups(root / "source" / module / f"{module}.ipynb")
+    result = ModuleResult()
+    for group, points in groups.values():
+        result.maximum[group] += points
+    outcome = load_outcome(root, module, student) or {}
+    if outcome.get("tampered"):
+        result.notes.append("wrote outside its folder (put back before grading others): "
+                            + "; ".join(outcome["tampered"]))
+    graded_path = root / "autograded" / student / module / f"{module}.ipynb"
+    if outcome.get("status", "graded") != "graded" or not graded_path.exists():
+        result.notes.append(f"not graded: {outcome.get('error') or 'no autograded notebook'}")
+        result.lost = [f"{gid} (0/{pts:g}): not graded" for gid, (_, pts) in groups.items()]
+        return result
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in read_notebook(graded_path).cells}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        try:
+            notebook = gb.find_submission_notebook(module, module, student)
+        except MissingEntry:
+            result.notes.append("not in the gradebook")
+            return result
+        scores = {g.name: g.score for g in notebook.grades}
+    for grade_id, (group, points) in groups.items():
+        score = scores.get(grade_id) or 0.0
+        result.points[group] += score
+        if score < points:
+            cell = cells.get(grade_id)
+            reason = failure_reason(cell) if cell is not None else "test cell missing"
+            result.lost.append(f"{grade_id} ({score:g}/{points:g}): {reason}")
+    tampering = sorted({line.strip() for c in cells.values() if c is not None and c.cell_type == "code"
+                        for o in c.get("outputs", []) if o.output_type == "stream"
+                        for line in o.text.splitlines() if TAMPER_TAG in line})
+    result.notes += tampering
+    return result
+
+
+def class_results(root: Path, modules: list[str], students: list[str]) -> dict[str, dict[str, ModuleResult]]:
+    "student → module → result."
+    return {s: {m: module_result(root, m, s) for m in modules} for s in students}
+
+
+def _cell(result: ModuleResult) -> str:
+    return " ".join(f"{result.points[g]:g}/{result.maximum[g]:g}" for g in GROUPS)
+
+
+def grade_table(results: dict[str, dict[str, ModuleResult]], modules: list[str]) -> str:
+    """A plain-text table: one row per student, per module the points of each test group
+    (visible / hidden / performance), then the total."""
+    header = ["student"] + modules + ["total"]
+    rows = []
+    for student, by_module in results.items():
+        total = sum(r.total for r in by_module.values())
+        maximum = sum(sum(r.maximum.values()) for r in by_module.values())
+        rows.append([student] + [_cell(by_module[m]) for m in modules] + [f"{total:g}/{maximum:g}"])
+    widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
+    line = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
+    legend = f"points per test group: {' / '.join(GROUPS)}"
+    return "\n".join([legend, line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def lost_points(results: dict[str, dict[str, ModuleResult]]) -> str:
+    "Every lost point and every note, with its reason, student by student."
+    lines = []
+    for student, by_module in results.items():
+        for module, result in by_module.items():
+            for item in result.notes + result.lost:
+                lines.append(f"{student} · {module} · {item}")
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""Students' own library: built from their completed release notebooks.
+
+    python -m course student build DIR   # DIR holds 01_setup/01_setup.ipynb, 02_tensor/...
+    python -m course student lab DIR     # rebuild, then JupyterLab with DIR/tinytorch importable
+
+The library goes to DIR/tinytorch. JupyterLab is started with DIR first on PYTHONPATH, so the
+notebooks of later modules import the student's own modules, not the reference."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+from .library import PACKAGE, export_notebooks
+
+_STUB = re.compile(r"raise NotImplementedError\(\)")
+
+
+def student_notebooks(folder: Path) -> list[Path]:
+    "The module notebooks in a student's folder (NN_name/NN_name.ipynb), in course order."
+    return sorted(p for p in Path(folder).glob("[0-9][0-9]_*/*.ipynb")
+                  if p.stem == p.parent.name)
+
+
+def build(folder: Path) -> dict[str, int]:
+    """Export the student's notebooks to folder/tinytorch; return module → stubs left to write."""
+    notebooks = student_notebooks(folder)
+    if not notebooks:
+        raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
+    modules = export_notebooks(notebooks, Path(folder) / PACKAGE)
+    return {m: len(_STUB.findall((Path(folder) / PACKAGE / Path(*m.split("."))).with_suffix(".py").read_text()))
+            for m in modules}
+
+
+def lab(folder: Path) -> None:
+    "Start JupyterLab on `folder` with the student's library first on the import path."
+    env = dict(os.environ, PYTHONPATH=str(Path(folder).resolve()))
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    os.execve(jupyter, [jupyter, "lab", f"--notebook-dir={Path(folder).resolve()}"], env)
