@@ -59,9 +59,11 @@ def apply_variant(nb: nbformat.NotebookNode, variant: dict[str, str | None], pat
 
 
 def students(root: Path, modules: list[str]) -> list[str]:
-    "All demo students: the built-in ones, then those with a file in any module's folder."
-    files = {p.stem for m in modules for p in (root / "demo" / m).glob("*.py")}
-    return list(BUILT_IN) + sorted(files - set(BUILT_IN))
+    """All demo students: the built-in ones, then those with a file in any module's folder or
+    named in any module's expected.json."""
+    named = {p.stem for m in modules for p in (root / "demo" / m).glob("*.py")}
+    named |= {s for m in modules for s in expected_grades(root, m)}
+    return list(BUILT_IN) + sorted(named - set(BUILT_IN))
 
 
 def submission(root: Path, module: str, student: str) -> nbformat.NotebookNode:
@@ -95,6 +97,9 @@ def grade_mismatches(root: Path, results, modules: list[str]) -> list[str]:
     problems = []
     for module in modules:
         for student, expected in expected_grades(root, module).items():
+            if student not in results:
+                problems.append(f"{student} · {module}: expected, but not graded")
+                continue
             actual = results[student][module].points
             for group in GROUPS:
                 if abs(actual[group] - expected.get(group, 0)) > 1e-9:

@@ -76,8 +76,9 @@ def install() -> None:
         replaced = watch.restore()
         if replaced:
             names = ", ".join(f"time.{n}" for n in replaced)
-            print(f"{TAMPER_TAG} {names} replaced by the notebook; the real clock was restored.",
-                  file=sys.stderr)
+            # stdout, not stderr: nbgrader scores a graded cell that writes to stderr as failed,
+            # and the notice must not change any grade.
+            print(f"{TAMPER_TAG} {names} replaced by the notebook; the real clock was restored.")
 
     def before_cell(*args):
         for stream in streams:

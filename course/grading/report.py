@@ -11,13 +11,22 @@ from .feedback import error_message
 from .kernel_guard import TAMPER_TAG
 
 
+@dataclass(frozen=True)
+class Lost:
+    "Points a test cell did not give, and why."
+    grade_id: str
+    score: float
+    points: float
+    reason: str
+
+
 @dataclass
 class ModuleResult:
     "One student's result for one module."
     points: dict[str, float] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0.0))
     maximum: dict[str, float] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0.0))
-    lost: list[str] = field(default_factory=list)  # "grade_id (0/2): reason"
-    notes: list[str] = field(default_factory=list)  # tampering, time limits, missing work
+    lost: list[Lost] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # errors in the student's code, tampering, ...
 
     @property
     def total(self) -> float:
@@ -56,9 +65,14 @@ def module_result(root: Path, module: str, student: str) -> ModuleResult:
     graded_path = root / "autograded" / student / module / f"{module}.ipynb"
     if outcome.get("status", "graded") != "graded" or not graded_path.exists():
         result.notes.append(f"not graded: {outcome.get('error') or 'no autograded notebook'}")
-        result.lost = [f"{gid} (0/{pts:g}): not graded" for gid, (_, pts) in groups.items()]
+        result.lost = [Lost(gid, 0, pts, "not graded") for gid, (_, pts) in groups.items()]
         return result
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in read_notebook(graded_path).cells}
+    graded_cells = read_notebook(graded_path).cells
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in graded_cells}
+    result.notes += [f"your code in cell '{c.metadata['nbgrader']['grade_id']}': "
+                     f"{failure_reason(c)}" for c in graded_cells
+                     if c.metadata.get("nbgrader", {}).get("solution")
+                     and any(o.output_type == "error" for o in c.get("outputs", []))]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         try:
             notebook = gb.find_submission_notebook(module, module, student)
@@ -72,7 +86,7 @@ def module_result(root: Path, module: str, student: str) -> ModuleResult:
         if score < points:
             cell = cells.get(grade_id)
             reason = failure_reason(cell) if cell is not None else "test cell missing"
-            result.lost.append(f"{grade_id} ({score:g}/{points:g}): {reason}")
+            result.lost.append(Lost(grade_id, score, points, reason))
     tampering = sorted({line.strip() for c in cells.values() if c is not None and c.cell_type == "code"
                         for o in c.get("outputs", []) if o.output_type == "stream"
                         for line in o.text.splitlines() if TAMPER_TAG in line})
@@ -105,10 +119,17 @@ def grade_table(results: dict[str, dict[str, ModuleResult]], modules: list[str])
 
 
 def lost_points(results: dict[str, dict[str, ModuleResult]]) -> str:
-    "Every lost point and every note, with its reason, student by student."
+    """Every note and every lost point, student by student; tests that failed for the same
+    reason share one line."""
     lines = []
     for student, by_module in results.items():
         for module, result in by_module.items():
-            for item in result.notes + result.lost:
-                lines.append(f"{student} · {module} · {item}")
+            lines += [f"{student} · {module} · {note}" for note in result.notes]
+            by_reason: dict[str, list[Lost]] = {}
+            for lost in result.lost:
+                by_reason.setdefault(lost.reason, []).append(lost)
+            for reason, items in by_reason.items():
+                missing = sum(i.points - i.score for i in items)
+                tests = ", ".join(i.grade_id for i in items)
+                lines.append(f"{student} · {module} · -{missing:g} ({tests}): {reason}")
     return "\n".join(lines)

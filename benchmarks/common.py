@@ -1,0 +1,31 @@
+"""Shared by the benchmark scripts: per-call timing and a note of what ran."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from typing import Callable
+
+import numpy as np
+
+from tinytorch.setup import calibrate, time_calls
+
+
+def per_call_seconds(fn: Callable[[], object], repeats: int = 15) -> float:
+    "Median seconds per call over `repeats` calibrated samples."
+    number = calibrate(fn, min_time=5e-3)
+    return statistics.median(time_calls(fn, number) / number for _ in range(repeats))
+
+
+def machine_note() -> str:
+    "Python, NumPy, the BLAS kernel in use and thread counts: what makes ratios comparable."
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, "
+                         f"{i['num_threads']} threads)" for i in threadpool_info())
+    except ImportError:
+        blas = "threadpoolctl not installed"
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    return (f"Python {platform.python_version()}, NumPy {np.__version__}, BLAS: {blas}, "
+            f"{os.cpu_count()} CPUs" + (f", env {env}" if env else ""))

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Create .venv with the pinned course toolchain and the reference library (idempotent).
+# Used by scripts/demo.sh and scripts/test.sh; Python 3.11 and pip are all it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "creating .venv with $($python --version)"
+    "$python" -m venv .venv
+fi
+stamp=.venv/.tinytorch-installed
+wanted=$(cat requirements.txt pyproject.toml | sha1sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "installing the course toolchain (requirements.txt) into .venv"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    # The repository goes on sys.path as a plain path entry (a .pth file), not as an editable
+    # install: the grader shadows `tinytorch` with a partial library through PYTHONPATH, which
+    # setuptools' editable import hook would bypass for submodules.
+    site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    pwd > "$site/tinytorch-course.pth"
+    echo "$wanted" > "$stamp"
+fi

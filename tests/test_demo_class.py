@@ -1,0 +1,140 @@
+"""The instructor workflow for real: the demo class is autograded by nbgrader (in a copy of the
+course), feedback is generated, and every grade is exactly as demo/*/expected.json says.
+
+This also proves the grading principles (shared with instructors in README.md): the student's
+own code is graded, nothing secret reaches feedback, one bad submission harms no other, tampering
+does not pay and is reported, grades are reproducible, and every lost point has a reason."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from course import demo
+from course.build import build, nbgrader_api
+from course.grading.autograde import autograde
+from course.grading.report import class_results, grade_table, lost_points
+from course.notebooks import GROUPS, read_notebook
+from tests.conftest import copy_course
+from tests.test_pipeline import hidden_lines
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    modules = build(root)
+    students = demo.make_submissions(root, modules)
+    progress = []
+    outcomes = autograde(root, modules, progress=progress.append)
+    api = nbgrader_api(root)
+    for module in modules:
+        assert api.generate_feedback(module, force=True)["success"]
+    results = class_results(root, modules, students)
+    print(grade_table(results, modules) + "\n" + lost_points(results))
+    return root, modules, students, outcomes, results, progress
+
+
+def test_every_demo_grade_is_as_expected(graded):
+    root, modules, students, outcomes, results, _ = graded
+    assert demo.grade_mismatches(root, results, modules) == []
+    for module in modules:  # the expectations cover every demo student
+        assert set(demo.expected_grades(root, module)) == set(students)
+
+
+def test_reference_gets_full_marks_and_untouched_release_gets_nothing(graded):
+    _, modules, _, _, results, _ = graded
+    for module in modules:
+        reference, untouched = results["reference"][module], results["untouched"][module]
+        assert reference.points == reference.maximum and not reference.lost
+        assert untouched.total == 0
+
+
+def test_slow_student_loses_exactly_the_performance_points(graded):
+    _, modules, _, _, results, _ = graded
+    for module in modules:
+        slow = results["slow"][module]
+        assert slow.points["visible"] == slow.maximum["visible"]
+        assert slow.points["hidden"] == slow.maximum["hidden"]
+        assert slow.maximum["performance"] > 0 and slow.points["performance"] == 0
+
+
+def test_hidden_bug_passes_visible_tests_only(graded):
+    _, modules, _, _, results, _ = graded
+    for module in modules:
+        result = results["hidden_bug"][module]
+        assert result.points["visible"] == result.maximum["visible"]
+        assert result.points["hidden"] < result.maximum["hidden"]
+
+
+def test_every_lost_point_has_a_reason(graded):
+    _, modules, students, _, results, _ = graded
+    for student in students:
+        for module in modules:
+            for lost in results[student][module].lost:
+                assert lost.reason.strip(), f"{student} {module}: {lost}"
+
+
+def test_broken_submission_is_graded_on_its_own(graded):
+    "Syntax error and infinite loop: graded, with a reason, and others unaffected."
+    _, modules, _, outcomes, results, _ = graded
+    assert all(o.status == "graded" for o in outcomes), [(o.student, o.module, o.error) for o in outcomes]
+    notes = " ".join(note for m in modules for note in results["broken"][m].notes)
+    assert "SyntaxError" in notes  # the root cause is named, not only the NameErrors it causes
+    assert "time limit" in notes  # the infinite loop was stopped, and the notebook went on
+
+
+def test_tampering_does_not_pay_and_is_reported(graded):
+    _, modules, _, _, results, _ = graded
+    for module in modules:
+        assert results["tamperer"][module].points == results["slow"][module].points or module == modules[0]
+    notes = " ".join(n for m in modules for n in results["tamperer"][m].notes)
+    assert "[grader: tampering] time.perf_counter" in notes
+    assert "wrote outside its folder" in notes
+
+
+def test_copycat_importing_the_reference_gets_no_credit(graded):
+    "While module N is graded only modules before N exist in the library: copying fails."
+    _, modules, _, _, results, _ = graded
+    copied = [m for m in modules if (graded[0] / "demo" / m / "copycat.py").exists()]
+    assert copied
+    for module in copied:
+        result = results["copycat"][module]
+        assert result.total == 0
+        assert any("ModuleNotFoundError: No module named 'tinytorch." in note for note in result.notes)
+
+
+def test_feedback_shows_no_hidden_test_code(graded):
+    root, modules, students, _, _, _ = graded
+    for module in modules:
+        source = read_notebook(root / "source" / module / f"{module}.ipynb")
+        secret = [line for c in source.cells for line in hidden_lines(c.source) if len(line) > 12]
+        assert secret
+        for student in students:
+            page = (root / "feedback" / student / module / f"{module}.html").read_text()
+            text = html.unescape(re.sub(r"<[^>]+>", "", page))
+            leaked = [line for line in secret if line in text]
+            assert not leaked, f"{student}/{module}: {leaked[:3]}"
+            assert "hidden test code is not shown" in text
+
+
+def test_progress_is_reported_per_submission(graded):
+    _, modules, students, _, _, progress = graded
+    assert len(progress) == len(modules) * len(students)
+    assert progress[0].startswith("[ 1/") or progress[0].startswith("[1/")
+
+
+def test_grading_again_gives_the_same_grade(graded):
+    root, modules, _, _, results, _ = graded
+    module = modules[-1]
+    autograde(root, [module], ["hidden_bug"], progress=lambda _: None)
+    again = class_results(root, [module], ["hidden_bug"])["hidden_bug"][module]
+    assert again.points == results["hidden_bug"][module].points
+
+
+def test_table_lists_every_group(graded):
+    _, modules, _, _, results, _ = graded
+    table = grade_table(results, modules)
+    assert all(g in table for g in GROUPS) and all(m in table for m in modules)

@@ -1,0 +1,75 @@
+"""The grading pieces on their own: kernel guard, feedback scrubbing, undoing stray writes."""
+from __future__ import annotations
+
+import io
+import time
+
+import nbformat
+
+from course.grading.autograde import Snapshot, error_summary
+from course.grading.feedback import HIDDEN_NOTE, HideHiddenTests, hide_hidden_tests
+from course.grading.kernel_guard import TRUNCATED_TAG, CappedStream, ClockWatch
+
+
+def test_capped_stream_truncates_once_per_cell():
+    sink = io.StringIO()
+    stream = CappedStream(sink, limit=10)
+    stream.write("hello ")
+    stream.write("world, this is long")
+    stream.write("dropped")
+    assert sink.getvalue().startswith("hello worl\n" + TRUNCATED_TAG)
+    assert "dropped" not in sink.getvalue()
+    stream.reset()
+    stream.write("next cell")
+    assert sink.getvalue().endswith("next cell")
+
+
+def test_clock_watch_restores_replaced_clocks():
+    watch = ClockWatch()
+    real = time.perf_counter
+    try:
+        time.perf_counter = lambda: 0.0
+        assert watch.restore() == ["perf_counter"]
+        assert time.perf_counter is real
+        assert watch.restore() == []
+    finally:
+        time.perf_counter = real
+
+
+def test_hidden_regions_are_replaced_keeping_visible_lines():
+    source = ("# Hidden tests: shapes\nx = 1\n    ### BEGIN HIDDEN TESTS\n    assert secret()\n"
+              "    ### END HIDDEN TESTS\nprint(x)")
+    assert hide_hidden_tests(source) == f"# Hidden tests: shapes\nx = 1\n    {HIDDEN_NOTE}\nprint(x)"
+
+
+def test_feedback_preprocessor_removes_hidden_code_and_its_traceback():
+    cell = nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nassert f(3) == 9, 'f(3) is wrong'\n### END HIDDEN TESTS")
+    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="f(3) is wrong",
+                                           traceback=["\x1b[31mTraceback", "----> 2 assert f(3) == 9"])]
+    visible = nbformat.v4.new_code_cell("assert f(1) == 1")
+    nb = nbformat.v4.new_notebook(cells=[cell, visible])
+    nb, _ = HideHiddenTests().preprocess(nb, {})
+    assert "f(3) == 9" not in nb.cells[0].source
+    assert nb.cells[0].outputs[0].traceback == ["AssertionError: f(3) is wrong"]
+    assert nb.cells[1].source == "assert f(1) == 1"
+
+
+def test_snapshot_undoes_changes_outside_the_allowed_folder(tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "a.txt").write_text("original")
+    (tmp_path / "autograded" / "s" / "m").mkdir(parents=True)
+    snapshot = Snapshot(tmp_path, ("source", "autograded"), allowed=(tmp_path / "autograded" / "s" / "m",))
+    (tmp_path / "source" / "a.txt").write_text("pwned")
+    (tmp_path / "source" / "new.txt").write_text("planted")
+    (tmp_path / "autograded" / "s" / "m" / "ok.ipynb").write_text("allowed")
+    assert snapshot.restore() == ["changed source/a.txt", "created source/new.txt"]
+    assert (tmp_path / "source" / "a.txt").read_text() == "original"
+    assert not (tmp_path / "source" / "new.txt").exists()
+    assert (tmp_path / "autograded" / "s" / "m" / "ok.ipynb").exists()
+
+
+def test_error_summary_explains_a_dead_kernel():
+    log = "[ERROR] ...\n    raise DeadKernelError('Kernel died') from None\n    nbclient.exceptions.DeadKernelError: Kernel died\n"
+    assert error_summary(log) == "the kernel died: the notebook exited Python or crashed it"
+    assert error_summary("    ValueError: bad cell\nNbGraderException: see above") == "ValueError: bad cell"
+    assert error_summary("all fine") == ""
