@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install_browser.sh   # Chromium (Debian package) for tests/browser; fails loudly if it cannot
 exec .venv/bin/python -m pytest "$@"

@@ -38,9 +38,6 @@ REACT_TIMEOUT_MS = 15_000    # a widget's output changing after its control chan
 SETTLE_MS = 300              # an output counts as settled when unchanged this long, kernel idle
 MAX_SCREENSHOT_HEIGHT = 60_000
 
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-TRACEBACK = "Traceback (most recent call last)"
-
 # Installed once per page as window.tt. Cells are tagged data-tt-cell=<index>, top-level widget
 # outputs data-tt-view=<cell>.<output>, the control about to be changed data-tt-control.
 HELPERS = r"""
@@ -76,7 +73,7 @@ HELPERS = r"""
     async run(command, fromIndex, ms) {
       app.shell.activateById(tt.panel.id);
       if (fromIndex !== null) tt.panel.content.activeCellIndex = fromIndex;
-      return await withTimeout(app.commands.execute(command), ms, command);
+      await withTimeout(app.commands.execute(command), ms, command);  // result: not serialisable
     },
     state() {
       return tt.panel.content.widgets.map((cell, i) => {
@@ -117,6 +114,7 @@ HELPERS = r"""
               text: text.slice(0, 300)};
     },
     allViewsSettled() {
+      tt.state();  // tags the widget outputs there are by now
       return Array.from(document.querySelectorAll('[data-tt-view]')).every(
         el => tt.rendered(el) || /Error displaying widget/.test(el.textContent));
     },
@@ -270,8 +268,9 @@ def open_jupyterlab(page, server) -> None:
     "Load JupyterLab (an empty workspace of its own, nothing restored) in `page`."
     page.goto(f"{server.url}/lab/workspaces/browser-tests?token={server.token}&reset")
     page.wait_for_function(APP_READY, timeout=OPEN_TIMEOUT_MS)
-    # The notebook alone on screen (screenshots): no file browser, no nbgrader side panel.
-    page.evaluate("() => { jupyterapp.shell.collapseLeft(); jupyterapp.shell.collapseRight(); }")
+    # The notebook alone on screen (screenshots): no launcher, file browser or nbgrader panel.
+    page.evaluate("""() => { jupyterapp.shell.collapseLeft(); jupyterapp.shell.collapseRight();
+                             for (const w of Array.from(jupyterapp.shell.widgets('main'))) w.close(); }""")
 
 
 class LabNotebook:
@@ -305,8 +304,8 @@ class LabNotebook:
         "File › Open (the docmanager:open command), then wait for the kernel to be idle."
         if not self.page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.shell)"):
             open_jupyterlab(self.page, self.server)  # the page was lost (a crash, a navigation)
-        self.page.evaluate("(path) => jupyterapp.commands.execute('docmanager:open', "
-                           "{path, factory: 'Notebook'})", self.path)
+        self.page.evaluate("async (path) => { await jupyterapp.commands.execute('docmanager:open', "
+                           "{path, factory: 'Notebook'}); }", self.path)
         self.page.wait_for_function(READY, arg=self.path, timeout=OPEN_TIMEOUT_MS)
         assert self.page.evaluate(HELPERS, self.path), f"{self.path}: notebook panel not found"
 

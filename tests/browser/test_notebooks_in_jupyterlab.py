@@ -4,7 +4,8 @@ Filled in with the reference answers, after Run All Cells:
   * every code cell ran and no cell shows an error (the visible tests pass);
   * every ipywidgets output renders as a widget view, not the plain-text fallback
     (`interactive(children=...`), "Error displaying widget" or a stuck "Loading widget...";
-  * each widget reacts: changing its first control changes its output area;
+  * each widget reacts: changing its first control changes its output area (text, HTML,
+    pictures), with no traceback, and no picture in it turns (almost) blank;
   * the module has at least one widget (docs/AUTHORING.md, "Visualisations").
 Untouched (the release as given), every cell run even past failures:
   * each visible test fails helpfully: NotImplementedError from the stub, or an AssertionError
