@@ -238,31 +238,29 @@ def check_untouched(lab: LabNotebook, nb, module: str, widget_cells_seen: dict) 
 
 # --- the tests -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("module", PARAMS)
-def test_reference_answers_run_and_widgets_react(module, lab_workspace, jupyter_lab, lab_page, artifacts,
-                                                  widget_cells_seen):
+def check_in_lab(module, kind, check, lab_workspace, jupyter_lab, lab_page, png, widget_cells_seen):
+    """Open the `kind` ("reference" or "release") notebook of `module`, run `check` on it, save a
+    screenshot to `png` whatever happens, and fail with every problem found."""
     _require(module, lab_workspace)
-    png = artifacts / f"{module}.png"
-    with LabNotebook(lab_page, jupyter_lab, lab_workspace.relpath("reference", module)) as lab:
+    with LabNotebook(lab_page, jupyter_lab, lab_workspace.relpath(kind, module)) as lab:
         try:
-            problems = check_reference(lab, read_notebook(lab_workspace.path("reference", module)),
-                                       module, widget_cells_seen)
+            problems = check(lab, read_notebook(lab_workspace.path(kind, module)), module, widget_cells_seen)
         finally:
             screenshot(lab, png)
     if problems:
-        pytest.fail(report(module, "reference answers", problems, png), pytrace=False)
+        label = "reference answers" if kind == "reference" else "untouched release"
+        pytest.fail(report(module, label, problems, png), pytrace=False)
+
+
+@pytest.mark.parametrize("module", PARAMS)
+def test_reference_answers_run_and_widgets_react(module, lab_workspace, jupyter_lab, lab_page, artifacts,
+                                                  widget_cells_seen):
+    check_in_lab(module, "reference", check_reference, lab_workspace, jupyter_lab, lab_page,
+                 artifacts / f"{module}.png", widget_cells_seen)
 
 
 @pytest.mark.parametrize("module", PARAMS)
 def test_untouched_release_fails_helpfully_and_widgets_still_render(module, lab_workspace, jupyter_lab,
                                                                      lab_page, artifacts, widget_cells_seen):
-    _require(module, lab_workspace)
-    png = artifacts / f"{module}_untouched.png"
-    with LabNotebook(lab_page, jupyter_lab, lab_workspace.relpath("release", module)) as lab:
-        try:
-            problems = check_untouched(lab, read_notebook(lab_workspace.path("release", module)),
-                                       module, widget_cells_seen)
-        finally:
-            screenshot(lab, png)
-    if problems:
-        pytest.fail(report(module, "untouched release", problems, png), pytrace=False)
+    check_in_lab(module, "release", check_untouched, lab_workspace, jupyter_lab, lab_page,
+                 artifacts / f"{module}_untouched.png", widget_cells_seen)
