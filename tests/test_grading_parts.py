@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import nbformat
@@ -57,15 +58,35 @@ def test_feedback_preprocessor_removes_hidden_code_and_its_traceback():
 def test_snapshot_undoes_changes_outside_the_allowed_folder(tmp_path):
     (tmp_path / "source").mkdir()
     (tmp_path / "source" / "a.txt").write_text("original")
-    (tmp_path / "autograded" / "s" / "m").mkdir(parents=True)
-    snapshot = Snapshot(tmp_path, ("source", "autograded"), allowed=(tmp_path / "autograded" / "s" / "m",))
+    (tmp_path / "source" / "same-size.txt").write_text("12345")
+    allowed = (tmp_path / "autograded" / "s" / "m",)
+    allowed[0].mkdir(parents=True)
+    snapshot = Snapshot(tmp_path, ("source", "autograded"))
     (tmp_path / "source" / "a.txt").write_text("pwned")
+    stat = (tmp_path / "source" / "same-size.txt").stat()
+    (tmp_path / "source" / "same-size.txt").write_text("54321")  # same size, times set back:
+    os.utime(tmp_path / "source" / "same-size.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
     (tmp_path / "source" / "new.txt").write_text("planted")
-    (tmp_path / "autograded" / "s" / "m" / "ok.ipynb").write_text("allowed")
-    assert snapshot.restore() == ["changed source/a.txt", "created source/new.txt"]
+    (allowed[0] / "ok.ipynb").write_text("allowed")
+    assert snapshot.restore(allowed) == ["changed source/a.txt", "changed source/same-size.txt",
+                                         "created source/new.txt"]
     assert (tmp_path / "source" / "a.txt").read_text() == "original"
+    assert (tmp_path / "source" / "same-size.txt").read_text() == "12345"
     assert not (tmp_path / "source" / "new.txt").exists()
-    assert (tmp_path / "autograded" / "s" / "m" / "ok.ipynb").exists()
+    assert (allowed[0] / "ok.ipynb").exists()
+    assert snapshot.restore(allowed) == []  # restoring is not itself a change
+
+
+def test_snapshot_protects_what_it_accepted(tmp_path):
+    "A graded notebook, once accepted, is protected from the submissions graded after it."
+    first = tmp_path / "autograded" / "a" / "m"
+    first.mkdir(parents=True)
+    snapshot = Snapshot(tmp_path, ("autograded",))
+    (first / "graded.ipynb").write_text("a's grade")
+    snapshot.accept((first,))
+    (first / "graded.ipynb").write_text("spoiled by b")
+    assert snapshot.restore((tmp_path / "autograded" / "b" / "m",)) == ["changed autograded/a/m/graded.ipynb"]
+    assert (first / "graded.ipynb").read_text() == "a's grade"
 
 
 def test_error_summary_explains_a_dead_kernel():

@@ -73,31 +73,53 @@ def error_summary(log_text: str) -> str:
     return _EXPLAINED.get(name, f"{name}: {message}"[:300])
 
 
+def _status(path: Path) -> tuple[int, int, int, int]:
+    "What changes whenever a file is written: size, modification and change times, inode."
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
 class Snapshot:
-    """The files under `folders` (except those under the `allowed` folders), to find and undo writes."""
+    """The files under `folders`, kept in memory to find and undo writes made by a submission.
 
-    def __init__(self, root: Path, folders: tuple[str, ...], allowed: tuple[Path, ...]):
-        self.root, self.folders, self.allowed = root, folders, allowed
-        self.files = {path: path.read_bytes() for path in self._paths()}
+    Taken once per grading run. A write is noticed by the file's status: its change time (ctime)
+    moves on every write and cannot be set back. So checking after each submission costs a
+    `stat` per file, not a read, and grading stays linear in the size of the class."""
 
-    def _paths(self) -> set[Path]:
-        return {p for folder in self.folders if (self.root / folder).exists()
-                for p in (self.root / folder).rglob("*")
-                if p.is_file() and "__pycache__" not in p.parts
-                and not any(p == a or a in p.parents for a in self.allowed)}
+    def __init__(self, root: Path, folders: tuple[str, ...]):
+        self.root, self.folders = root, folders
+        self.files = {path: (_status(path), path.read_bytes()) for path in self._paths()}
 
-    def restore(self) -> list[str]:
-        "Undo every change since the snapshot; return what had changed."
+    def _paths(self, under: tuple[Path, ...] = ()) -> set[Path]:
+        "Files in the protected folders (only those under `under`, if given)."
+        tops = under or tuple(self.root / f for f in self.folders)
+        return {p for top in tops if top.exists() for p in ([top] if top.is_file() else top.rglob("*"))
+                if p.is_file() and "__pycache__" not in p.parts}
+
+    def restore(self, allowed: tuple[Path, ...]) -> list[str]:
+        "Undo every change outside the `allowed` paths; return what had changed."
+        def is_allowed(path: Path) -> bool:
+            return any(path == a or a in path.parents for a in allowed)
+
         changed = []
         for path in self._paths() - self.files.keys():
-            path.unlink()
-            changed.append(f"created {path.relative_to(self.root)}")
-        for path, content in self.files.items():
-            if not path.exists() or path.read_bytes() != content:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(content)
-                changed.append(f"changed {path.relative_to(self.root)}")
+            if not is_allowed(path):
+                path.unlink()
+                changed.append(f"created {path.relative_to(self.root)}")
+        for path, (status, content) in self.files.items():
+            if is_allowed(path) or (path.exists() and _status(path) == status):
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            self.files[path] = (_status(path), content)
+            changed.append(f"changed {path.relative_to(self.root)}")
         return sorted(changed)
+
+    def accept(self, paths: tuple[Path, ...]) -> None:
+        "Take the files now under `paths` (written legitimately, e.g. by nbgrader) into the snapshot."
+        for path in [p for p in self.files if any(p == a or a in p.parents for a in paths)]:
+            del self.files[path]
+        self.files.update({p: (_status(p), p.read_bytes()) for p in self._paths(paths)})
 
 
 def grading_library(root: Path, module: str) -> Path:
@@ -149,14 +171,16 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
     jobs = [(m, s) for m in modules for s in (students or submitted_students(root, m))
             if (root / "submitted" / s / m).exists()]
+    libraries = {m: grading_library(root, m) for m in modules}
+    snapshot = Snapshot(root, PROTECTED)
     outcomes = []
     for number, (module, student) in enumerate(jobs, 1):
-        library = grading_library(root, module)
-        allowed = (root / "autograded" / student / module, log_path(root, module, student))
-        snapshot = Snapshot(root, PROTECTED, allowed)
-        outcome = autograde_one(root, module, student, library)
-        outcome.tampered = snapshot.restore()
+        log = log_path(root, module, student)
+        allowed = (root / "autograded" / student / module, log, log.with_suffix(".json"))
+        outcome = autograde_one(root, module, student, libraries[module])
+        outcome.tampered = snapshot.restore(allowed)
         outcome.save()
+        snapshot.accept(allowed)
         outcomes.append(outcome)
         note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
         note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
