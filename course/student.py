@@ -33,8 +33,14 @@ def build(folder: Path) -> dict[str, int]:
             for m in modules}
 
 
-def lab(folder: Path) -> None:
-    "Start JupyterLab on `folder` with the student's library first on the import path."
-    env = dict(os.environ, PYTHONPATH=str(Path(folder).resolve()))
+def lab_command(folder: Path) -> tuple[list[str], dict[str, str]]:
+    "The command and environment that start JupyterLab on `folder`, its library first on the path."
+    folder = Path(folder).resolve()
     jupyter = str(Path(sys.executable).parent / "jupyter")
-    os.execve(jupyter, [jupyter, "lab", f"--notebook-dir={Path(folder).resolve()}"], env)
+    return [jupyter, "lab", f"--notebook-dir={folder}"], dict(os.environ, PYTHONPATH=str(folder))
+
+
+def lab(folder: Path) -> None:
+    "Replace this process with JupyterLab on `folder` (see `lab_command`)."
+    argv, env = lab_command(folder)
+    os.execve(argv[0], argv, env)

@@ -6,8 +6,12 @@ own code is graded, nothing secret reaches feedback, one bad submission harms no
 does not pay and is reported, grades are reproducible, and every lost point has a reason."""
 from __future__ import annotations
 
+import csv
 import html
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +146,13 @@ def test_table_lists_every_group(graded):
     _, modules, _, _, results, _ = graded
     table = grade_table(results, modules)
     assert all(g in table for g in GROUPS) and all(m in table for m in modules)
+
+
+def test_nbgrader_export_writes_the_grades_csv(graded):
+    root, modules, students, _, results, _ = graded
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    subprocess.run([str(nbgrader), "export", "--to", "grades.csv"], cwd=root, check=True, capture_output=True)
+    rows = list(csv.DictReader(open(root / "grades.csv")))
+    assert {(r["assignment"], r["student_id"]) for r in rows} >= {(m, s) for m in modules for s in students}
+    reference = [r for r in rows if r["student_id"] == "reference"]
+    assert all(float(r["score"]) == float(r["max_score"]) for r in reference)

@@ -10,6 +10,7 @@ import pytest
 
 from course import ROOT, demo
 from course.build import write_notebook
+from course.student import lab_command
 from course.notebooks import module_notebooks
 
 MODULES = [p.stem for p in module_notebooks(ROOT / "nbs")]
@@ -57,3 +58,14 @@ def test_student_build_of_an_empty_folder_says_what_is_missing(tmp_path):
     result = run_course("student", "build", str(tmp_path))
     assert result.returncode == 2
     assert "no module notebooks (NN_name/NN_name.ipynb)" in result.stderr
+
+
+def test_student_lab_puts_the_students_library_first(student_folder):
+    argv, env = lab_command(student_folder)
+    assert argv[1:] == ["lab", f"--notebook-dir={student_folder.resolve()}"]
+    assert env["PYTHONPATH"] == str(student_folder.resolve())
+    probe = "import tinytorch.tensor as _, sys; print(sys.modules['tinytorch'].__file__)"
+    subprocess.run([sys.executable, "-m", "course", "student", "build", str(student_folder)], check=True,
+                   capture_output=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True, cwd="/")
+    assert out.stdout.startswith(str(student_folder.resolve()))  # not the reference in the repository
