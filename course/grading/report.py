@@ -3,6 +3,7 @@ reason for every lost point, read from nbgrader's gradebook and the autograded n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ..notebooks import GROUPS, cell_roles, read_notebook
@@ -33,8 +34,9 @@ class ModuleResult:
         return sum(self.points.values())
 
 
+@lru_cache(maxsize=None)
 def test_groups(source_notebook: Path) -> dict[str, tuple[str, float]]:
-    "grade_id → (group, points) for every test cell of a source notebook."
+    "grade_id → (group, points) for every test cell of a source notebook (read once per run)."
     nb = read_notebook(source_notebook)
     return {r.grade_id: (r.group, r.points) for r in cell_roles(nb, source_notebook)
             if r is not None and r.kind == "test"}
