@@ -92,8 +92,10 @@ def test_broken_submission_is_graded_on_its_own(graded):
 
 def test_tampering_does_not_pay_and_is_reported(graded):
     _, modules, _, _, results, _ = graded
-    for module in modules:
-        assert results["tamperer"][module].points == results["slow"][module].points or module == modules[0]
+    tampered = [m for m in modules if (graded[0] / "demo" / m / "tamperer.py").exists()]
+    assert tampered
+    for module in tampered:  # elsewhere the tamperer submits the reference
+        assert results["tamperer"][module].points == results["slow"][module].points
     notes = " ".join(n for m in modules for n in results["tamperer"][m].notes)
     assert "[grader: tampering] time.perf_counter" in notes
     assert "wrote outside its folder" in notes

@@ -5,3 +5,4 @@ __version__ = "0.1.0"
 
 from .setup import *  # noqa: F401,F403
 from .tensor import *  # noqa: F401,F403
+from .activations import *  # noqa: F401,F403
