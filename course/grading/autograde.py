@@ -79,6 +79,11 @@ def _status(path: Path) -> tuple[int, int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
+def _under(path: Path, tops: tuple[Path, ...]) -> bool:
+    "Whether `path` is one of `tops` or inside one of them."
+    return any(path == top or top in path.parents for top in tops)
+
+
 class Snapshot:
     """The files under `folders`, kept in memory to find and undo writes made by a submission.
 
@@ -98,16 +103,13 @@ class Snapshot:
 
     def restore(self, allowed: tuple[Path, ...]) -> list[str]:
         "Undo every change outside the `allowed` paths; return what had changed."
-        def is_allowed(path: Path) -> bool:
-            return any(path == a or a in path.parents for a in allowed)
-
         changed = []
         for path in self._paths() - self.files.keys():
-            if not is_allowed(path):
+            if not _under(path, allowed):
                 path.unlink()
                 changed.append(f"created {path.relative_to(self.root)}")
         for path, (status, content) in self.files.items():
-            if is_allowed(path) or (path.exists() and _status(path) == status):
+            if _under(path, allowed) or (path.exists() and _status(path) == status):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
@@ -117,7 +119,7 @@ class Snapshot:
 
     def accept(self, paths: tuple[Path, ...]) -> None:
         "Take the files now under `paths` (written legitimately, e.g. by nbgrader) into the snapshot."
-        for path in [p for p in self.files if any(p == a or a in p.parents for a in paths)]:
+        for path in [p for p in self.files if _under(p, paths)]:
             del self.files[path]
         self.files.update({p: (_status(p), p.read_bytes()) for p in self._paths(paths)})
 
