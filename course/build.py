@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from .library import PACKAGE, export_notebooks
+from .library import DATA, PACKAGE, export_notebooks
 from .notebooks import CellRole, cell_roles, module_notebooks, read_notebook
 
 #: Folders the build writes and CI compares against a fresh build.
@@ -94,7 +94,7 @@ def build(root: Path, db_url: str | None = None) -> list[str]:
     notebooks = module_notebooks(root / "nbs")
     for path in notebooks:  # check all before writing anything
         cell_roles(read_notebook(path), path)
-    export_notebooks(notebooks, root / PACKAGE)
+    export_notebooks(notebooks, root / PACKAGE, root / DATA)
     for folder in ("source", "release"):
         shutil.rmtree(root / folder, ignore_errors=True)
     names = build_source(root, notebooks)
@@ -110,6 +110,8 @@ def stale_files(root: Path) -> list[str]:
         fresh = Path(tmp)
         shutil.copytree(root / "nbs", fresh / "nbs")
         shutil.copy2(root / "settings.ini", fresh / "settings.ini")
+        if (root / DATA).is_dir():
+            shutil.copytree(root / DATA, fresh / DATA)
         build(fresh, db_url=f"sqlite:///{fresh / 'gradebook.db'}")
         return sorted(diff for folder in GENERATED
                       for diff in _tree_differences(root / folder, fresh / folder, folder))

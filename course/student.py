@@ -12,7 +12,8 @@ import re
 import sys
 from pathlib import Path
 
-from .library import PACKAGE, export_notebooks
+from . import ROOT
+from .library import DATA, PACKAGE, export_notebooks
 
 _STUB = re.compile(r"raise NotImplementedError\(\)")
 
@@ -28,7 +29,7 @@ def build(folder: Path) -> dict[str, int]:
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
-    modules = export_notebooks(notebooks, Path(folder) / PACKAGE)
+    modules = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA)
     return {m: len(_STUB.findall((Path(folder) / PACKAGE / Path(*m.split("."))).with_suffix(".py").read_text()))
             for m in modules}
 

@@ -42,7 +42,7 @@ def scratch_course(tmp_path: Path) -> Path:
 
 def copy_course(dest: Path) -> Path:
     "A copy of the real course (as committed) to grade or build in without touching the repo."
-    for folder in ("nbs", "source", "release", "tinytorch", "demo"):
+    for folder in ("nbs", "source", "release", "tinytorch", "demo", "data"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("settings.ini", "nbgrader_config.py"):
         shutil.copy2(ROOT / name, dest / name)

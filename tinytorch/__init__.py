@@ -6,3 +6,9 @@ __version__ = "0.1.0"
 from .setup import *  # noqa: F401,F403
 from .tensor import *  # noqa: F401,F403
 from .activations import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403
+from .autograd import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
+from . import nn, optim  # noqa: F401

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, float64
 
 # %% auto #0
-__all__ = ['relu', 'relu_backward', 'sigmoid', 'sigmoid_backward', 'tanh', 'tanh_backward', 'gelu', 'gelu_backward', 'softmax',
-           'softmax_backward', 'log_softmax', 'log_softmax_backward']
+__all__ = ['relu', 'relu_backward', 'numerical_vjp', 'vjp_error', 'sigmoid', 'sigmoid_backward', 'tanh', 'tanh_backward', 'gelu',
+           'gelu_backward', 'softmax', 'softmax_backward', 'log_softmax', 'log_softmax_backward']
 
 # %% ../nbs/03_activations.ipynb #relu
 def relu(x: Tensor) -> Tensor:
@@ -23,6 +24,27 @@ def relu_backward(x: Tensor, grad_output: Tensor) -> Tensor:
     """The gradient with respect to relu's input `x`: `grad_output` where x > 0, and 0 where x <= 0
     (the derivative at 0 is taken as 0, as in PyTorch)."""
     return _wrap(grad_output.data * (x.data > 0))
+
+# %% ../nbs/03_activations.ipynb #code-07
+def numerical_vjp(fn: Callable[[Tensor], Tensor], x: np.ndarray, grad_output: np.ndarray,
+                  eps: float = 1e-6) -> np.ndarray:
+    "grad_output · ∂fn(x)/∂x by central differences in float64, one element of x at a time."
+    x = np.array(x, dtype=np.float64)
+    grad_output = np.asarray(grad_output, dtype=np.float64)
+    result = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        plus = fn(Tensor(x + step, dtype=float64)).numpy()
+        minus = fn(Tensor(x - step, dtype=float64)).numpy()
+        result[index] = np.sum(grad_output * (plus - minus)) / (2 * eps)
+    return result
+
+
+def vjp_error(forward: Callable[[Tensor], Tensor], analytic: np.ndarray, x: np.ndarray,
+              grad_output: np.ndarray) -> float:
+    "The largest difference between a backward's result and central differences of `forward`."
+    return float(np.abs(np.asarray(analytic, dtype=np.float64) - numerical_vjp(forward, x, grad_output)).max())
 
 # %% ../nbs/03_activations.ipynb #sigmoid
 def sigmoid(x: Tensor) -> Tensor:

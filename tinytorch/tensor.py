@@ -15,9 +15,10 @@ Shape = tuple[int, ...]
 Dim = Union[int, Sequence[int], None]
 
 # %% auto #0
-__all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult',
-           'add_methods', 'Tensor', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed',
-           'randn', 'broadcast_shapes', 'contiguous_strides']
+__all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
+           'double', 'half', 'add_methods', 'Tensor', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
+           'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
+           'default_generator', 'rand']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -559,3 +560,91 @@ class _Indexing:
         elif isinstance(index, Tensor):
             index = index.data
         return _wrap(self.data[index])
+
+# %% ../nbs/02_tensor.ipynb #more-ops
+@add_methods(Tensor)
+class _ElementwiseMath:
+    "Elementwise functions of one tensor, each one NumPy call (PyTorch's method names)."
+
+    def exp(self) -> Tensor:
+        "e to the power of each element."
+        return _wrap(np.exp(self.data))
+
+    def log(self) -> Tensor:
+        "The natural logarithm of each element (-inf at 0, nan below)."
+        return _wrap(np.log(self.data))
+
+    def sqrt(self) -> Tensor:
+        "The square root of each element."
+        return _wrap(np.sqrt(self.data))
+
+    def abs(self) -> Tensor:
+        "The absolute value of each element."
+        return _wrap(np.abs(self.data))
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        "Each element limited to [min, max] (either bound may be None, not both)."
+        if min is None and max is None:
+            raise ValueError("clamp needs at least one of min and max")
+        return _wrap(np.clip(self.data, min, max))
+
+
+@add_methods(Tensor)
+class _Conversions:
+    "Copies in another dtype or shape, and a copy that owns its memory (PyTorch's names)."
+
+    def to(self, dtype: Any) -> Tensor:
+        "This tensor in `dtype`: itself if it already has it, else a converted copy."
+        target = as_dtype(dtype)
+        return self if self.data.dtype == target else _wrap(self.data.astype(target))
+
+    def float(self) -> Tensor:
+        "`to(float32)`."
+        return self.to(float32)
+
+    def double(self) -> Tensor:
+        "`to(float64)`."
+        return self.to(float64)
+
+    def long(self) -> Tensor:
+        "`to(int64)`: the dtype of class labels."
+        return self.to(int64)
+
+    def clone(self) -> Tensor:
+        "A copy with its own memory."
+        return _wrap(self.data.copy())
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        "A view with a new dimension of size 1 inserted at `dim` (negative counts from the end of the result)."
+        return _wrap(np.expand_dims(self.data, _check_dim(dim, self.data.ndim + 1)))
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        "A view without the size-1 dimensions (all of them, or only `dim` when it has size 1)."
+        if dim is None:
+            return _wrap(self.data.squeeze())
+        axis = _check_dim(dim, self.data.ndim)
+        return _wrap(self.data.squeeze(axis) if self.data.shape[axis] == 1 else self.data)
+
+
+long, double, half = int64, float64, float16  # PyTorch's other names for these dtypes
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    "A tensor sharing memory with `array` (no copy), as `torch.from_numpy`; its dtype must be supported."
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects an ndarray, got {type(array).__name__}")
+    as_dtype(array.dtype)  # raises for unsupported dtypes
+    return _wrap(array)
+
+
+def default_generator() -> np.random.Generator:
+    "The random generator that `manual_seed` resets; later modules draw initial weights and dropout masks from it."
+    return _generator
+
+
+def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "A tensor of independent uniform samples from [0, 1): `rand(2, 3)`."
+    target = _default(dtype)
+    if target.kind != "f":
+        raise TypeError(f"rand needs a floating dtype, got {target}")
+    return _wrap(_generator.random(_shape_arg(shape)).astype(target), requires_grad)
