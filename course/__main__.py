@@ -104,8 +104,9 @@ def cmd_demo(args) -> int:
     print(f"built tinytorch/, source/ and release/ in {time.perf_counter() - start:.1f} s")
     students = demo.make_submissions(ROOT, modules)
     print(f"demo class: {', '.join(students)}")
-    results = _grade_and_report(modules, students)
-    mismatches = demo.grade_mismatches(ROOT, results, modules)
+    graded = args.module or modules
+    results = _grade_and_report(graded, students)
+    mismatches = demo.grade_mismatches(ROOT, results, graded)
     if mismatches:
         print("\nDEMO GRADES DIFFER FROM demo/*/expected.json:\n" + "\n".join(mismatches))
         return 1
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("export", help="export nbs/ to the tinytorch/ library (nbdev, markers stripped)")
     sub.add_parser("build", help="export, then build source/ and release/ (nbgrader)")
     sub.add_parser("check", help="fail if tinytorch/, source/ or release/ differ from a fresh build")
-    sub.add_parser("demo", help="build, autograde the bundled demo class, print the grade table")
+    p = sub.add_parser("demo", help="build, autograde the bundled demo class, print the grade table")
+    p.add_argument("--module", action="append", help="grade only this module (repeatable)")
     for name, text in (("grade", "autograde submitted/, generate feedback, print the grade table"),
                        ("report", "print the grade table of what is already graded")):
         p = sub.add_parser(name, help=text)
