@@ -2,6 +2,6 @@
 # Quick start 2: set up, then run the whole test suite (CI runs exactly this: .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+WITH_TORCH=1 bash scripts/setup.sh   # PyTorch too: the reference the library is checked against
 bash scripts/install_browser.sh   # Chromium (Debian package) for tests/browser; fails loudly if it cannot
 exec .venv/bin/python -m pytest "$@"

@@ -25,8 +25,8 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True):
-        "A parameter holding `data` (a Tensor's array is shared, anything else converted to float32)."
-        self.data = data.data if isinstance(data, Tensor) else to_array(data, float32)
+        "A parameter holding `data`: a Tensor's or an ndarray's values keep their dtype, other data is converted as by `tensor(data)`."
+        self.data = data.data if isinstance(data, Tensor) else to_array(data)
         self.requires_grad = requires_grad
         self.grad = None
         self.grad_fn = None
