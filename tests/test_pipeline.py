@@ -112,8 +112,10 @@ def test_library_is_exactly_the_exported_cells():
         for cell, role in zip(nb.cells, cell_roles(nb, nb_path)):
             if role is not None and role.exported:
                 exported.update(line.rstrip() for line in cell.source.splitlines())
-    # nbdev writes imports of earlier modules relative: `from tinytorch.tensor` → `from .tensor`
-    exported |= {re.sub(r"^(\s*)from tinytorch\.", r"\1from .", line) for line in exported}
+    # nbdev writes imports of earlier modules relative: `from tinytorch.tensor` → `from .tensor`,
+    # `from tinytorch import layers` → `from . import layers`
+    exported |= {re.sub(r"^(\s*)from tinytorch(\.| import )", lambda m: f"{m[1]}from .{'' if m[2] == '.' else ' import '}", line)
+                 for line in exported}
     for path in (ROOT / "tinytorch").glob("*.py"):
         if path.name == "__init__.py":
             continue
