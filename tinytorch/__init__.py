@@ -11,4 +11,5 @@ from .losses import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .autograd import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .benchmarking import *  # noqa: F401,F403
 from . import nn, optim  # noqa: F401
