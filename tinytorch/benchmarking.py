@@ -1310,6 +1310,16 @@ def benchmark_suite(models: Mapping[str, Callable[[Any], Any]], data: Any, label
                         for name, model in models.items()})
 
 
+def _figure_class() -> type:
+    "matplotlib's Figure, imported when a plot is drawn (the library itself needs only NumPy)."
+    import importlib
+
+    try:
+        return importlib.import_module("matplotlib.figure").Figure
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install matplotlib") from None
+
+
 def _suite_results(results: Any) -> list[PerformanceResult]:
     if isinstance(results, SuiteResult):
         return list(results.results.values())
@@ -1332,7 +1342,7 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
 def plot_performance_comparison(results: Any, figure: Any = None) -> Any:
     """A matplotlib Figure: median latency with its confidence interval, peak memory, and accuracy
     against latency with the Pareto front (models no other model beats on both)."""
-    from matplotlib.figure import Figure
+    Figure = _figure_class()
 
     items = _suite_results(results)
     if not items:
@@ -1457,7 +1467,7 @@ def cache_sweep(sizes: Sequence[int] | None = None, repeats: int = 3, min_time: 
 
 def plot_cache_sweep(points: Sequence[tuple[int, float]], caches: Mapping[str, int] | None = None, figure: Any = None) -> Any:
     "A Figure of bandwidth against working-set size (log scale), with the cache sizes as vertical lines."
-    from matplotlib.figure import Figure
+    Figure = _figure_class()
 
     caches = cache_sizes() if caches is None else caches
     fig = figure or Figure(figsize=(6.5, 3.2), dpi=90)
@@ -1483,7 +1493,7 @@ def classify_bound(intensity: float, peak: float, bandwidth: float) -> str:
 def roofline_plot(points: Iterable[Any], peak: float, bandwidth: float, figure: Any = None) -> Any:
     """A roofline Figure: min(peak, intensity x bandwidth) and one dot per operation. `points` are
     (name, FLOP/byte, achieved GFLOP/s) tuples or objects with `name`, `intensity` and `gflops`."""
-    from matplotlib.figure import Figure
+    Figure = _figure_class()
 
     rows = [(p.name, p.intensity, p.gflops) if hasattr(p, "intensity") else tuple(p) for p in points]
     rows = [r for r in rows if r[1] and r[1] > 0 and r[2] and r[2] > 0]
@@ -1560,8 +1570,9 @@ class RegressionReport:
 
     def assert_ok(self) -> None:
         "Raise AssertionError listing every regression (for pytest)."
-        assert self.ok, "performance regression:\n" + "\n".join(
-            f"  {name}: {self.comparisons[name].verdict}" for name in self.regressions)
+        if self.regressions:
+            raise AssertionError("performance regression:\n" + "\n".join(
+                f"  {name}: {self.comparisons[name].verdict}" for name in self.regressions))
 
     def __str__(self) -> str:
         lines = [] if self.same_machine else [
