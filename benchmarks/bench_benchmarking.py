@@ -45,7 +45,7 @@ def digits_mlp():
     return Sequential(Linear(64, 128), ReLU(), Linear(128, 64), ReLU(), Linear(64, 10))
 
 
-def agreement(name: str, fn, rounds: int = 5) -> None:
+def agreement(name: str, fn, rounds: int = 9) -> None:
     "Median by our Timer and by torch's, alternating, then the median of the per-round ratios."
     ours, theirs, ratios = [], [], []
     for _ in range(rounds):
@@ -61,16 +61,17 @@ def agreement(name: str, fn, rounds: int = 5) -> None:
 
 
 def timer_overhead() -> None:
-    "Seconds a sample costs beyond its calls: a sample of k calls of a no-op, minus k bare loop iterations."
+    "Seconds a sample costs beyond its calls: samples of k no-op calls, minus k bare loop iterations (best of repeats)."
     nothing = lambda: None  # noqa: E731
-    number = 1000
-    bare = min(bm.time_calls(nothing, number) for _ in range(50))
-    start = time.perf_counter()
-    samples = 200
-    bm.Timer(nothing, samples=samples, warmup=0).measure(number=number, warn=False)
-    total = time.perf_counter() - start
-    per_sample = total / samples - bare
-    print(f"  one sample of {number} no-op calls: {bm.format_time(total / samples)}; the calls alone "
+    number, samples = 1000, 200
+    bare = min(bm.time_calls(nothing, number) for _ in range(200))
+    totals = []
+    for _ in range(7):
+        start = time.perf_counter()
+        bm.Timer(nothing, samples=samples, warmup=0).measure(number=number, warn=False)
+        totals.append((time.perf_counter() - start) / samples)
+    per_sample = min(totals) - bare
+    print(f"  one sample of {number} no-op calls: {bm.format_time(min(totals))}; the calls alone "
           f"{bm.format_time(bare)}; overhead per sample {bm.format_time(max(per_sample, 0.0))} (limit 1 µs)")
     print(f"  perf_counter reading: {bm.format_time(bm.clock_overhead())}; calibrated samples keep it "
           f"below {bm.Timer().max_overhead:.1%} of a sample")
