@@ -100,7 +100,10 @@ def test_library_has_no_grading_markers_tests_or_widgets():
         text = path.read_text()
         for marker in MARKERS + ("BEGIN SOLUTION", "HIDDEN TESTS", "YOUR CODE HERE"):
             assert marker not in text, f"{path.name} contains '{marker}'"
-        assert not re.search(r"^\s*(import|from)\s+(ipywidgets|matplotlib|IPython|pytest)", text, re.M), path.name
+        # plotting may be imported inside the functions that draw (tests/test_pipeline checks that
+        # `import tinytorch` stays light); never at module level, and widgets never at all
+        assert not re.search(r"^(import|from)\s+(ipywidgets|matplotlib|IPython|pytest)", text, re.M), path.name
+        assert not re.search(r"^\s*(import|from)\s+(ipywidgets|IPython|pytest)", text, re.M), path.name
         assert not re.search(r"^\s*assert\b", text, re.M), f"{path.name} contains test asserts"
 
 

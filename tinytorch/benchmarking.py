@@ -1312,12 +1312,11 @@ def benchmark_suite(models: Mapping[str, Callable[[Any], Any]], data: Any, label
 
 def _figure_class() -> type:
     "matplotlib's Figure, imported when a plot is drawn (the library itself needs only NumPy)."
-    import importlib
-
     try:
-        return importlib.import_module("matplotlib.figure").Figure
+        from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("plots need matplotlib: pip install matplotlib") from None
+    return Figure
 
 
 def _suite_results(results: Any) -> list[PerformanceResult]:
