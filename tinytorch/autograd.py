@@ -12,7 +12,7 @@ from .tensor import Tensor, _axis, _binary_op, _wrap, add_methods, float64
 from . import activations, layers, losses
 
 # %% auto #0
-__all__ = ['is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'unbroadcast', 'grad', 'differentiable', 'replace_function']
+__all__ = ['is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'differentiable', 'replace_function', 'unbroadcast', 'grad']
 
 # %% ../nbs/07_autograd.ipynb #grad-mode
 _grad_enabled = True
@@ -88,130 +88,6 @@ def _record(out: Tensor, name: str, inputs: tuple, backward: Callable[[np.ndarra
     out.grad_fn = Node(name, inputs, backward)
     return out
 
-# %% ../nbs/07_autograd.ipynb #unbroadcast
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum `grad` down to `shape`: over the leading dimensions broadcasting added, and over the
-    dimensions where `shape` has size 1 but `grad` does not. The gradient of broadcasting."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
-
-# %% ../nbs/07_autograd.ipynb #backward
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor `root` depends on through recorded operations (with requires_grad), each after all
-    its inputs: a depth-first post-order, iterative so deep graphs do not hit the recursion limit."""
-    order, visited = [], set()
-    stack = [root]
-    while stack:
-        tensor = stack.pop()
-        if tensor is None:  # the marker pushed below: all inputs of the tensor under it are done
-            order.append(stack.pop())
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack += (tensor, None)
-        if tensor.grad_fn is not None:
-            for parent in tensor.grad_fn.inputs:
-                if isinstance(parent, Tensor) and parent.requires_grad and id(parent) not in visited:
-                    stack.append(parent)
-    return order
-
-
-def _backpropagate(root: Tensor, seed: np.ndarray) -> tuple[list[Tensor], dict[int, np.ndarray]]:
-    """The tensors `root` depends on, in topological order, and the gradient of `root` (whose own
-    gradient is `seed`) with respect to each, keyed by id: one reverse sweep in which each node's
-    backward runs once, after the gradients from all its uses have been summed. Nothing is
-    recorded meanwhile."""
-    global _grad_enabled
-    order = _topological_order(root)
-    grads = {id(root): seed}
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        for tensor in reversed(order):
-            node, grad = tensor.grad_fn, grads.get(id(tensor))
-            if node is None or grad is None:
-                continue
-            for parent, parent_grad in zip(node.inputs, node.backward(grad)):
-                if parent_grad is None or not isinstance(parent, Tensor) or not parent.requires_grad:
-                    continue
-                key = id(parent)
-                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
-    finally:
-        _grad_enabled = previous
-    return order, grads
-
-
-def _seed(root: Tensor, gradient: Any) -> np.ndarray:
-    "The gradient to start from: 1 for a one-element root, else `gradient`, which must have root's shape."
-    if not root.requires_grad:
-        raise RuntimeError("backward() on a tensor that does not require grad: no input of the "
-                           "computation had requires_grad=True (or it ran under no_grad())")
-    if gradient is None:
-        if root.data.size != 1:
-            raise RuntimeError(f"backward() needs a gradient argument for a tensor of shape {root.data.shape}: "
-                               "without one only a single-element (scalar) output can start backpropagation; "
-                               "reduce it first (e.g. loss.sum()) or pass gradient=ones of its shape")
-        return np.ones_like(root.data)
-    seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.data.dtype)
-    if seed.shape != root.data.shape:
-        raise ValueError(f"backward(): gradient of shape {seed.shape} does not match the tensor's shape "
-                         f"{root.data.shape}")
-    return seed
-
-
-def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
-    "Add `grad` to `tensor.grad` (a new Tensor on first use), in the tensor's dtype."
-    grad = grad.astype(tensor.data.dtype, copy=False)
-    if tensor.grad is None:
-        tensor.grad = _wrap(np.array(grad))  # an own copy: later accumulation writes into it
-    else:
-        tensor.grad.data += grad
-
-
-def grad(output: Tensor, inputs: Sequence[Tensor], grad_output: Any = None) -> tuple[Tensor | None, ...]:
-    """The gradients of `output` with respect to each of `inputs` (leaves or intermediate tensors),
-    returned, not accumulated into `.grad`; None for an input `output` does not depend on."""
-    _, grads = _backpropagate(output, _seed(output, grad_output))
-    return tuple(_wrap(grads[id(t)]) if id(t) in grads else None for t in inputs)
-
-
-@add_methods(Tensor)
-class _Backward:
-    "Starting backpropagation, and leaving the graph."
-
-    def backward(self, gradient: Any = None) -> None:
-        """Accumulate d(self)/d(leaf) into `.grad` of every leaf tensor with requires_grad that self
-        depends on. A non-scalar self needs `gradient` (the gradient of some scalar with respect to self)."""
-        order, grads = _backpropagate(self, _seed(self, gradient))
-        for tensor in order:
-            if tensor.grad_fn is None and id(tensor) in grads:
-                _accumulate(tensor, grads[id(tensor)])
-
-    def detach(self) -> Tensor:
-        "The same values (shared memory), cut from the graph: requires_grad False, no grad_fn."
-        return _wrap(self.data)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        "Set requires_grad in place (on leaf tensors) and return self."
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError("requires_grad_(False) on a tensor computed by recorded operations: use detach()")
-        self.requires_grad = requires_grad
-        return self
-
-    def zero_grad(self) -> None:
-        "Forget this tensor's accumulated gradient."
-        self.grad = None
-
-    @property
-    def is_leaf(self) -> bool:
-        "True for tensors not made by a recorded operation (inputs and parameters)."
-        return self.grad_fn is None
-
 # %% ../nbs/07_autograd.ipynb #differentiable
 def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Sequence[str] = ("x",)) -> Callable:
     """`plain` (a forward from modules 02–05) made to record its node.
@@ -219,7 +95,8 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
     `tensor_params` names the leading parameters that may be tensors (given by position or
     keyword). `vjp(grad, out, *args, **kwargs)` maps the output's gradient `grad` and the output's
     array `out` to one gradient (ndarray or None) per leading tensor argument. When nothing needs
-    a gradient, the call costs one check more than `plain`."""
+    a gradient, the call costs one check more than `plain`. An operation that returns its first
+    argument itself (`to` its own dtype, `contiguous` of a contiguous tensor) records nothing."""
     plain = getattr(plain, "__wrapped__", plain)  # never wrap a wrapper (re-running a cell)
 
     def forward(*args: Any, **kwargs: Any) -> Any:
@@ -237,6 +114,8 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
             out = plain(*args, **kwargs)
         finally:
             _grad_enabled = True
+        if out is args[0]:  # no new tensor: a node on the input itself would make it its own parent
+            return out
         out_data = out.data
         return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs))
 
@@ -253,6 +132,18 @@ def replace_function(old: Callable, new: Callable) -> None:
             for attribute, value in list(vars(module).items()):
                 if value is old:
                     setattr(module, attribute, new)
+
+# %% ../nbs/07_autograd.ipynb #unbroadcast
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` down to `shape`: over the leading dimensions broadcasting added, and over the
+    dimensions where `shape` has size 1 but `grad` does not. The gradient of broadcasting."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 # %% ../nbs/07_autograd.ipynb #arithmetic-backward
 def _other(value: Any) -> Any:
@@ -275,16 +166,18 @@ def _sub_vjp(grad, out, a, b):
 def _rsub_vjp(grad, out, a, b):  # b - a
     return unbroadcast(-grad, a.data.shape), _grad_of_other(grad, b)
 
-
+# %% ../nbs/07_autograd.ipynb #mul-div-vjp
 def _mul_vjp(grad, out, a, b):
+    "The gradients of a * b with respect to a (a tensor) and b (a tensor, or None for a number or array)."
     return unbroadcast(grad * _other(b), a.data.shape), _grad_of_other(grad * a.data, b)
 
 
 def _div_vjp(grad, out, a, b):  # a / b
+    "The gradients of a / b (`out`) with respect to a and b: grad / b and -grad * out / b."
     b_data = _other(b)
     return unbroadcast(grad / b_data, a.data.shape), _grad_of_other(-grad * out / b_data, b)
 
-
+# %% ../nbs/07_autograd.ipynb #arithmetic-backward-more
 def _rdiv_vjp(grad, out, a, b):  # b / a
     return unbroadcast(-grad * out / a.data, a.data.shape), _grad_of_other(grad / a.data, b)
 
@@ -306,22 +199,30 @@ def _rpow_vjp(grad, out, a, b):  # b ** a
 def _neg_vjp(grad, out, a):
     return (-grad,)
 
-
-def _matmul_vjp(grad, out, a, b):
-    A, B = a.data, _other(b)
+# %% ../nbs/07_autograd.ipynb #matmul-vjp
+def _matmul_vector_vjp(grad, A, B, b):
+    "The gradients of A @ B when A or B is 1-d (`b` is the second operand as given: a tensor or an array)."
     if A.ndim == 1 and B.ndim == 1:
         return grad * B, _grad_of_other(grad * A, b)
     if A.ndim == 1:  # (k,) @ (..., k, n) → (..., n)
         grad_a = (grad[..., None, :] @ np.swapaxes(B, -1, -2))[..., 0, :]
         grad_b = A[:, None] * grad[..., None, :]
-    elif B.ndim == 1:  # (..., m, k) @ (k,) → (..., m)
+    else:  # (..., m, k) @ (k,) → (..., m)
         grad_a = grad[..., :, None] * B
         grad_b = (np.swapaxes(A, -1, -2) @ grad[..., :, None])[..., 0]
-    else:
-        grad_a, grad_b = grad @ np.swapaxes(B, -1, -2), np.swapaxes(A, -1, -2) @ grad
     return unbroadcast(grad_a, A.shape), _grad_of_other(grad_b, b)
 
 
+def _matmul_vjp(grad, out, a, b):
+    """The gradients of a @ b: grad @ bᵀ and aᵀ @ grad (transposing the last two dimensions), each
+    summed back to its operand's shape (batch dimensions may have been broadcast)."""
+    A, B = a.data, _other(b)
+    if A.ndim == 1 or B.ndim == 1:
+        return _matmul_vector_vjp(grad, A, B, b)
+    grad_a, grad_b = grad @ np.swapaxes(B, -1, -2), np.swapaxes(A, -1, -2) @ grad
+    return unbroadcast(grad_a, A.shape), _grad_of_other(grad_b, b)
+
+# %% ../nbs/07_autograd.ipynb #arithmetic-methods
 _BINARY = ("self", "other")
 
 @add_methods(Tensor)
@@ -431,6 +332,119 @@ class _DifferentiableElementwise:
     to = differentiable("To", Tensor.to, _cast_vjp, ("self",))
     clone = differentiable("Clone", Tensor.clone, _cast_vjp, ("self",))
 
+# %% ../nbs/07_autograd.ipynb #topological-order
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor `root` depends on through recorded operations (with requires_grad), each after all
+    its inputs: a depth-first post-order, iterative so deep graphs do not hit the recursion limit."""
+    order, visited = [], set()
+    stack = [root]
+    while stack:
+        tensor = stack.pop()
+        if tensor is None:  # the marker pushed below: all inputs of the tensor under it are done
+            order.append(stack.pop())
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack += (tensor, None)
+        if tensor.grad_fn is not None:
+            for parent in tensor.grad_fn.inputs:
+                if isinstance(parent, Tensor) and parent.requires_grad and id(parent) not in visited:
+                    stack.append(parent)
+    return order
+
+# %% ../nbs/07_autograd.ipynb #backpropagate
+def _backpropagate(root: Tensor, seed: np.ndarray) -> tuple[list[Tensor], dict[int, np.ndarray]]:
+    """The tensors `root` depends on, in topological order, and the gradient of `root` (whose own
+    gradient is `seed`) with respect to each, keyed by id: one reverse sweep in which each node's
+    backward runs once, after the gradients from all its uses have been summed. Nothing is
+    recorded meanwhile."""
+    global _grad_enabled
+    order = _topological_order(root)
+    grads = {id(root): seed}
+    previous = _grad_enabled
+    _grad_enabled = False  # the VJPs' own tensor operations are not recorded
+    try:
+        for tensor in reversed(order):
+            node, grad = tensor.grad_fn, grads.get(id(tensor))
+            if node is None or grad is None:
+                continue
+            for parent, parent_grad in zip(node.inputs, node.backward(grad)):
+                if parent_grad is None or not isinstance(parent, Tensor) or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+    finally:
+        _grad_enabled = previous
+    return order, grads
+
+# %% ../nbs/07_autograd.ipynb #backward
+def _seed(root: Tensor, gradient: Any) -> np.ndarray:
+    "The gradient to start from: 1 for a one-element root, else `gradient`, which must have root's shape."
+    if not root.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad: no input of the "
+                           "computation had requires_grad=True (or it ran under no_grad())")
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(f"backward() needs a gradient argument for a tensor of shape {root.data.shape}: "
+                               "without one only a single-element (scalar) output can start backpropagation; "
+                               "reduce it first (e.g. loss.sum()) or pass gradient=ones of its shape")
+        return np.ones_like(root.data)
+    seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.data.dtype)
+    if seed.shape != root.data.shape:
+        raise ValueError(f"backward(): gradient of shape {seed.shape} does not match the tensor's shape "
+                         f"{root.data.shape}")
+    return seed
+
+
+def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
+    "Add `grad` to `tensor.grad` (a new Tensor on first use), in the tensor's dtype."
+    grad = grad.astype(tensor.data.dtype, copy=False)
+    if tensor.grad is None:
+        tensor.grad = _wrap(np.array(grad))  # an own copy: later accumulation writes into it
+    else:
+        tensor.grad.data += grad
+
+
+def grad(output: Tensor, inputs: Sequence[Tensor], grad_output: Any = None) -> tuple[Tensor | None, ...]:
+    """The gradients of `output` with respect to each of `inputs` (leaves or intermediate tensors),
+    returned, not accumulated into `.grad`; None for an input `output` does not depend on."""
+    _, grads = _backpropagate(output, _seed(output, grad_output))
+    return tuple(_wrap(grads[id(t)]) if id(t) in grads else None for t in inputs)
+
+
+@add_methods(Tensor)
+class _Backward:
+    "Starting backpropagation, and leaving the graph."
+
+    def backward(self, gradient: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf tensor with requires_grad that self
+        depends on. A non-scalar self needs `gradient` (the gradient of some scalar with respect to self)."""
+        order, grads = _backpropagate(self, _seed(self, gradient))
+        for tensor in order:
+            if tensor.grad_fn is None and id(tensor) in grads:
+                _accumulate(tensor, grads[id(tensor)])
+
+    def detach(self) -> Tensor:
+        "The same values (shared memory), cut from the graph: requires_grad False, no grad_fn."
+        return _wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        "Set requires_grad in place (on leaf tensors) and return self."
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) on a tensor computed by recorded operations: use detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self) -> None:
+        "Forget this tensor's accumulated gradient."
+        self.grad = None
+
+    @property
+    def is_leaf(self) -> bool:
+        "True for tensors not made by a recorded operation (inputs and parameters)."
+        return self.grad_fn is None
+
 # %% ../nbs/07_autograd.ipynb #shape-backward
 def _reshape_vjp(grad, out, a, *args, **kwargs):
     return (grad.reshape(a.data.shape),)
@@ -454,8 +468,10 @@ def _is_basic_index(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice)) for item in items)
 
-
+# %% ../nbs/07_autograd.ipynb #getitem-vjp
 def _getitem_vjp(grad, out, a, index):
+    """The gradient of a[index]: `grad` scattered into zeros of a's shape at the selected positions,
+    summed where an advanced index selects an element more than once."""
     if isinstance(index, tuple):
         index = tuple(item.data if isinstance(item, Tensor) else item for item in index)
     elif isinstance(index, Tensor):
@@ -467,7 +483,7 @@ def _getitem_vjp(grad, out, a, index):
         np.add.at(full, index, grad)  # an element selected twice gets both gradients
     return (full,)
 
-
+# %% ../nbs/07_autograd.ipynb #shape-methods
 @add_methods(Tensor)
 class _DifferentiableShapes:
     reshape = differentiable("Reshape", Tensor.reshape, _reshape_vjp, ("self",))
