@@ -89,7 +89,9 @@ def make_submissions(root: Path, modules: list[str]) -> list[str]:
 
 
 def expected_grades(root: Path, module: str) -> dict[str, dict[str, float]]:
-    return json.loads((root / "demo" / module / "expected.json").read_text())
+    "Student → group → points for `module`, from demo/NN_name/expected.json ({} if there is none yet)."
+    path = root / "demo" / module / "expected.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def grade_mismatches(root: Path, results, modules: list[str]) -> list[str]:
