@@ -46,7 +46,8 @@ class Optimizer:
         self.param_groups.append(merged)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        "Forget the gradients of all parameters (None, or zeros)."
+        """Forget the gradients of all parameters: set each `.grad` to None (the default), or, with
+        `set_to_none=False`, fill the existing gradient array with zeros in place (None stays None)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
@@ -111,6 +112,8 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov))
 
     def _update(self, param, grad, state, group):
+        """One SGD step on `param` in place, from `grad` (left unchanged) and the settings in `group`;
+        the momentum buffer lives in `state["momentum_buffer"]` between steps."""
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
         if weight_decay:
             grad = grad + weight_decay * param
@@ -141,6 +144,9 @@ class Adam(Optimizer):
     decoupled_weight_decay = False
 
     def _update(self, param, grad, state, group):
+        """One Adam step on `param` in place. Weight decay: θ ← θ (1 - lr λ) if `self.decoupled_weight_decay`
+        (AdamW), else g ← g + λθ. `state` holds "step" (the number of steps taken), "exp_avg" (m) and
+        "exp_avg_sq" (v), created at the first step as 0 and arrays of zeros like `param`."""
         lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         if weight_decay:
             if self.decoupled_weight_decay:
@@ -160,7 +166,7 @@ class Adam(Optimizer):
         denominator += eps
         param -= step_size * (m / denominator)
 
-
+# %% ../nbs/06_optimizers.ipynb #adamw
 class AdamW(Adam):
     """Adam with decoupled weight decay: θ ← θ (1 - lr λ) before the Adam step, so decay does not
     pass through the adaptive scaling. Default λ = 0.01, as in PyTorch."""
@@ -206,7 +212,7 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         vars(self).update(state_dict)
 
-
+# %% ../nbs/06_optimizers.ipynb #steplr
 class StepLR(LRScheduler):
     "lr = initial lr · gamma^(epoch // step_size): divide by 1/gamma every `step_size` epochs."
 
@@ -217,9 +223,10 @@ class StepLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int, base_lr: float) -> float:
+        "The learning rate at `epoch` for a group that started at `base_lr`."
         return base_lr * self.gamma ** (epoch // self.step_size)
 
-
+# %% ../nbs/06_optimizers.ipynb #cosine
 class CosineAnnealingLR(LRScheduler):
     "lr = eta_min + (initial lr - eta_min) (1 + cos(π epoch / T_max)) / 2: a half cosine from the initial rate down to eta_min."
 
@@ -230,4 +237,5 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, epoch: int, base_lr: float) -> float:
+        "The learning rate at `epoch` for a group that started at `base_lr`."
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
