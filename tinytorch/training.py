@@ -18,11 +18,12 @@ from .optimizers import LRScheduler, Optimizer
 from .autograd import no_grad
 
 # %% auto #0
-__all__ = ['DATA_DIR', 'load_digits', 'train_test_split', 'batches', 'clip_grad_norm_', 'NonFiniteError', 'check_finite',
-           'accuracy', 'EarlyStopping', 'Trainer']
+__all__ = ['DATA_DIR', 'load_digits', 'train_test_split', 'batches', 'accuracy', 'NonFiniteError', 'check_finite',
+           'clip_grad_norm_', 'Trainer', 'EarlyStopping']
 
 # %% ../nbs/08_training.ipynb #data
-DATA_DIR = Path(__file__).parent / "data"
+# the package's data folder, found from a module of the package (works in the library and in this notebook)
+DATA_DIR = Path(sys.modules[Tensor.__module__].__file__).parent / "data"
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -35,10 +36,13 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
         images, labels = archive["images"], archive["labels"]
     return (images.reshape(len(images), -1) / np.float32(16)).astype(np.float32), labels.astype(np.int64)
 
-
+# %% ../nbs/08_training.ipynb #split
 def train_test_split(*arrays: np.ndarray, test_size: float = 0.2, seed: int = 0) -> list[np.ndarray]:
     """Shuffle the rows of `arrays` (same length) with `seed` and split each into a training and a test
-    part: `X_train, X_test, y_train, y_test = train_test_split(X, y)`, as in scikit-learn."""
+    part: `X_train, X_test, y_train, y_test = train_test_split(X, y)`, as in scikit-learn.
+
+    The test rows are the first max(1, round(n * test_size)) entries of
+    `np.random.default_rng(seed).permutation(n)`, the training rows the rest, in that order."""
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
         raise ValueError(f"train_test_split: arrays have different lengths {[len(a) for a in arrays]}")
@@ -49,10 +53,13 @@ def train_test_split(*arrays: np.ndarray, test_size: float = 0.2, seed: int = 0)
     test, train = order[:n_test], order[n_test:]
     return [part for a in arrays for part in (np.asarray(a)[train], np.asarray(a)[test])]
 
-
+# %% ../nbs/08_training.ipynb #batches
 def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = False,
             rng: np.random.Generator | None = None) -> Iterator[tuple[Tensor, Tensor]]:
-    "(inputs, targets) tensors of `batch_size` rows (the last batch may be smaller), optionally shuffled."
+    """(inputs, targets) tensors of `batch_size` rows (the last batch may be smaller), optionally shuffled.
+
+    The order is `rng.permutation(len(X))` when `shuffle` (a fresh `np.random.default_rng()` if `rng`
+    is None), else 0 … len(X)-1; batch k holds the rows at positions k·batch_size … (k+1)·batch_size - 1."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     order = (rng or np.random.default_rng()).permutation(len(X)) if shuffle else np.arange(len(X))
@@ -60,25 +67,19 @@ def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = False
         rows = order[start:start + batch_size]
         yield _wrap(X[rows]), _wrap(y[rows])
 
-# %% ../nbs/08_training.ipynb #clip
-def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
-    """Scale all gradients together so their joint L2 norm is at most `max_norm`; return the norm
-    before clipping (as `torch.nn.utils.clip_grad_norm_`)."""
-    grads = [p.grad.data for p in parameters if p.grad is not None]
-    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-    if total > max_norm:
-        scale = max_norm / (total + 1e-6)
-        for g in grads:
-            g *= scale
-    return total
+# %% ../nbs/08_training.ipynb #accuracy
+def accuracy(logits: Tensor, targets: Tensor) -> float:
+    "The fraction of rows whose largest logit is at the target class (the first of tied maxima), as a float."
+    return float((logits.data.argmax(axis=-1) == targets.data).mean())
 
-
+# %% ../nbs/08_training.ipynb #check-finite
 class NonFiniteError(FloatingPointError):
     "Training produced a nan or inf loss or gradient."
 
 
 def check_finite(loss: float, parameters: list[Tensor], where: str) -> None:
-    "Raise NonFiniteError naming `where` if the loss or any gradient is nan or inf."
+    """Raise NonFiniteError if `loss` or any parameter's gradient is nan or inf (gradients that are None
+    are skipped). The message contains `where`, and for a gradient `parameter <index>` (its position)."""
     if not math.isfinite(loss):
         raise NonFiniteError(f"the loss became {loss} {where}: lower the learning rate, clip gradients "
                              "(grad_clip=...), or look for nan/inf in the inputs")
@@ -87,38 +88,18 @@ def check_finite(loss: float, parameters: list[Tensor], where: str) -> None:
             raise NonFiniteError(f"the gradient of parameter {index} (shape {p.data.shape}) holds nan or inf "
                                  f"{where}: lower the learning rate or clip gradients (grad_clip=...)")
 
-# %% ../nbs/08_training.ipynb #metrics
-def accuracy(logits: Tensor, targets: Tensor) -> float:
-    "The fraction of rows whose largest logit is at the target class."
-    return float((logits.data.argmax(axis=-1) == targets.data).mean())
-
-
-class EarlyStopping:
-    """Stop when the monitored validation metric has not improved by more than `min_delta` for
-    `patience` epochs in a row; `mode` 'min' for losses, 'max' for accuracies."""
-
-    def __init__(self, patience: int = 5, min_delta: float = 0.0, monitor: str = "val_loss", mode: str = "min"):
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        self.patience, self.min_delta, self.monitor, self.mode = patience, min_delta, monitor, mode
-        self.best, self.best_epoch, self.bad_epochs = None, None, 0
-
-    def improved(self, value: float) -> bool:
-        if self.best is None:
-            return True
-        return value < self.best - self.min_delta if self.mode == "min" else value > self.best + self.min_delta
-
-    def update(self, epoch: int, metrics: dict[str, float]) -> bool:
-        "Record this epoch's metrics; return True if training should stop."
-        if self.monitor not in metrics:
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, but the epoch gave only {sorted(metrics)}: "
-                           "pass validation data to fit()")
-        value = metrics[self.monitor]
-        if self.improved(value):
-            self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
-        else:
-            self.bad_epochs += 1
-        return self.bad_epochs >= self.patience
+# %% ../nbs/08_training.ipynb #clip
+def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
+    """Scale all gradients together, in place, so their joint L2 norm is at most `max_norm`: if it is
+    larger, multiply every gradient by max_norm / (norm + 1e-6). Parameters without a gradient are
+    skipped. Return the norm before clipping (as `torch.nn.utils.clip_grad_norm_`)."""
+    grads = [p.grad.data for p in parameters if p.grad is not None]
+    total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if total > max_norm:
+        scale = max_norm / (total + 1e-6)
+        for g in grads:
+            g *= scale
+    return total
 
 # %% ../nbs/08_training.ipynb #trainer
 class Trainer:
@@ -138,7 +119,8 @@ class Trainer:
         self.epoch = 0
 
     def train_step(self, inputs: Tensor, targets: Tensor) -> tuple[float, Tensor]:
-        "One optimisation step on one batch; returns the loss and the model's outputs."
+        """One optimisation step on one batch: zero the gradients, forward, loss, backward, check the loss
+        and gradients are finite, clip (if `grad_clip`), step. Returns the loss (a float) and the model's outputs."""
         self.optimizer.zero_grad()
         outputs = self.model(inputs)
         loss = self.loss_fn(outputs, targets)
@@ -214,6 +196,9 @@ class Trainer:
         return self.history
 
     def _train_epoch(self, X: np.ndarray, y: np.ndarray, batch_size: int) -> dict[str, float]:
+        """One pass over (X, y): a `train_step` per batch of `batches(X, y, batch_size, shuffle=True,
+        rng=self.rng)`. Returns {"loss": ..., and one entry per metric in `self.metrics`}, each the mean
+        over the epoch's examples (every batch's value weighted by its number of rows)."""
         totals, count = {}, 0
         for inputs, targets in batches(X, y, batch_size, shuffle=True, rng=self.rng):
             loss, outputs = self.train_step(inputs, targets)
@@ -225,11 +210,13 @@ class Trainer:
         return {name: total / count for name, total in totals.items()}
 
     def save_checkpoint(self, path: str | Path) -> None:
-        "Save the model's and optimizer's state, the epoch and the history to one .npz file."
+        """Save the model's and optimizer's state, the scheduler's, the epoch, the history and the state of
+        the shuffling generator to one .npz file: loading it resumes the run exactly."""
         arrays = {f"model/{k}": v.data for k, v in self.model.state_dict().items()}
         optimizer_state = self.optimizer.state_dict()
         meta = {"epoch": self.epoch, "history": self.history, "param_groups": optimizer_state["param_groups"],
-                "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None, "state": {}}
+                "scheduler": self.scheduler.state_dict() if self.scheduler is not None else None, "state": {},
+                "rng": self.rng.bit_generator.state}
         for index, state in optimizer_state["state"].items():
             meta["state"][str(index)] = {}
             for key, value in state.items():
@@ -241,7 +228,7 @@ class Trainer:
         np.savez(Path(path), __meta__=np.array(json.dumps(meta)), **arrays)
 
     def load_checkpoint(self, path: str | Path) -> None:
-        "Restore what `save_checkpoint` saved into this trainer's model, optimizer and scheduler."
+        "Restore what `save_checkpoint` saved into this trainer's model, optimizer, scheduler and generator."
         with np.load(Path(path)) as archive:
             meta = json.loads(str(archive["__meta__"]))
             self.model.load_state_dict({k[len("model/"):]: archive[k] for k in archive.files if k.startswith("model/")})
@@ -250,6 +237,8 @@ class Trainer:
         self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
         if self.scheduler is not None and meta["scheduler"] is not None:
             self.scheduler.load_state_dict(meta["scheduler"])
+        if meta.get("rng") is not None:
+            self.rng.bit_generator.state = meta["rng"]
         self.epoch, self.history = meta["epoch"], meta["history"]
 
 
@@ -257,3 +246,32 @@ def _progress_bar(epochs: int):
     "A text progress bar over epochs (tqdm, imported only when used)."
     from tqdm import tqdm
     return tqdm(total=epochs, unit="epoch", file=sys.stdout, leave=True)
+
+# %% ../nbs/08_training.ipynb #early-stopping
+class EarlyStopping:
+    """Stop when the monitored validation metric has not improved by more than `min_delta` for
+    `patience` epochs in a row; `mode` 'min' for losses, 'max' for accuracies."""
+
+    def __init__(self, patience: int = 5, min_delta: float = 0.0, monitor: str = "val_loss", mode: str = "min"):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.patience, self.min_delta, self.monitor, self.mode = patience, min_delta, monitor, mode
+        self.best, self.best_epoch, self.bad_epochs = None, None, 0
+
+    def improved(self, value: float) -> bool:
+        "Whether `value` beats `best` by more than `min_delta` in the direction of `mode` (always, at first)."
+        if self.best is None:
+            return True
+        return value < self.best - self.min_delta if self.mode == "min" else value > self.best + self.min_delta
+
+    def update(self, epoch: int, metrics: dict[str, float]) -> bool:
+        "Record this epoch's metrics; return True if training should stop."
+        if self.monitor not in metrics:
+            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, but the epoch gave only {sorted(metrics)}: "
+                           "pass validation data to fit()")
+        value = metrics[self.monitor]
+        if self.improved(value):
+            self.best, self.best_epoch, self.bad_epochs = value, epoch, 0
+        else:
+            self.bad_epochs += 1
+        return self.bad_epochs >= self.patience
