@@ -29,12 +29,12 @@ from .tensor import add_methods
 __all__ = ['Clock', 'SPREAD_LIMIT', 'EXACT_LIMIT', 'FLOP_RULES', 'PROFILED_METHODS', 'PROFILED_FUNCTIONS', 'STREAM_BYTES',
            'NUMPY_BYTES', 'MeasurementError', 'UnreliableMeasurementWarning', 'Timer', 'FakeClock', 'clock_overhead',
            'calibrate_number', 'regularized_beta', 't_cdf', 't_quantile', 't_interval', 'format_time',
-           'bootstrap_interval', 'Measurement', 'u_test_pvalue', 'rankdata', 'mann_whitney_u', 'Comparison', 'compare',
-           'compare_functions', 'MemoryTracker', 'CallStats', 'profile', 'linear_flops', 'LayerCount',
-           'register_flop_rule', 'FlopReport', 'count_flops', 'Event', 'OperationStats', 'operation_table', 'Profiler',
-           'PerformanceResult', 'measure_performance', 'SuiteResult', 'benchmark_suite', 'pareto_front',
-           'plot_performance_comparison', 'peak_gflops', 'memory_bandwidth', 'cache_sizes', 'cache_sweep',
-           'plot_cache_sweep', 'classify_bound', 'roofline_plot', 'machine_fingerprint', 'save_baseline',
+           'bootstrap_interval', 'Measurement', 'u_test_pvalue', 'rankdata', 'mann_whitney_u', 'wilcoxon_signed_rank',
+           'Comparison', 'compare', 'compare_functions', 'MemoryTracker', 'CallStats', 'profile', 'linear_flops',
+           'LayerCount', 'register_flop_rule', 'FlopReport', 'count_flops', 'Event', 'OperationStats',
+           'operation_table', 'Profiler', 'PerformanceResult', 'measure_performance', 'SuiteResult', 'benchmark_suite',
+           'pareto_front', 'plot_performance_comparison', 'peak_gflops', 'memory_bandwidth', 'cache_sizes',
+           'cache_sweep', 'plot_cache_sweep', 'classify_bound', 'roofline_plot', 'machine_fingerprint', 'save_baseline',
            'RegressionReport', 'check_regression', 'markdown_report', 'html_report', 'write_report', 'WorkerTimeline',
            'DistributedProfile', 'profile_workers']
 
@@ -425,6 +425,38 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
     tie_counts = np.unique(pooled, return_counts=True)[1]
     return u, u_test_pvalue(u, a.size, b.size, tie_counts.tolist())
 
+# %% ../nbs/19_benchmarking.ipynb #signed-rank
+@functools.lru_cache(maxsize=64)
+def _signed_rank_distribution(n: int) -> tuple[float, ...]:
+    "P(W+ = w) for w = 0 .. n(n+1)/2 when each of the ranks 1..n is positive with probability 1/2."
+    counts = np.zeros(n * (n + 1) // 2 + 1)
+    counts[0] = 1.0
+    for rank in range(1, n + 1):  # rank is positive (adds rank to W+) or negative (adds nothing)
+        counts[rank:] = counts[rank:] + counts[:-rank].copy()
+    return tuple(counts / counts.sum())
+
+
+def wilcoxon_signed_rank(differences: Sequence[float]) -> tuple[float, float]:
+    """The Wilcoxon signed-rank statistic W+ of paired `differences` and its two-sided p-value, as
+    (W+, p). Zero differences are dropped; exact for up to 25 pairs without tied |d|, else the normal
+    approximation with tie and continuity corrections."""
+    d = np.asarray(differences, dtype=np.float64).ravel()
+    d = d[d != 0]
+    n = d.size
+    if n == 0:
+        return 0.0, 1.0  # every pair equal: no evidence of any difference
+    ranks = rankdata(np.abs(d))
+    w_plus = float(ranks[d > 0].sum())
+    tie_counts = [t for t in np.unique(np.abs(d), return_counts=True)[1] if t > 1]
+    total = n * (n + 1) / 2
+    if not tie_counts and n <= 25:
+        probabilities = np.array(_signed_rank_distribution(n))
+        k = int(round(min(w_plus, total - w_plus)))  # the distribution is symmetric
+        return w_plus, float(min(1.0, 2.0 * probabilities[: k + 1].sum()))
+    variance = n * (n + 1) * (2 * n + 1) / 24 - sum(t ** 3 - t for t in tie_counts) / 48
+    distance = max(abs(w_plus - total / 2) - 0.5, 0.0)
+    return w_plus, float(min(1.0, 2.0 * _normal_sf(distance / math.sqrt(variance)))) if variance > 0 else 1.0
+
 # %% ../nbs/19_benchmarking.ipynb #compare
 def _as_measurement(result: Any, what: str) -> Measurement:
     "The timing inside `result`: a Measurement, a benchmark result's latency, or raw samples."
@@ -477,23 +509,34 @@ class Comparison:
 
 
 def compare(baseline: Any, candidate: Any, *, alpha: float = 0.05, threshold: float = 0.0,
-            confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> Comparison:
+            confidence: float = 0.95, resamples: int = 2000, seed: int = 0, paired: bool = False) -> Comparison:
     """Compare the timings of `baseline` and `candidate` (Measurements, PerformanceResults or
     samples in seconds): speed-up = baseline median / candidate median with a bootstrap interval,
     the Mann-Whitney test, and a verdict. A change is reported only when p < alpha and the speed-up
-    or slow-down exceeds `threshold` (0.05: 5 %)."""
+    or slow-down exceeds `threshold` (0.05: 5 %). With `paired`, sample i of both was taken in the
+    same round: the speed-up is the median per-round ratio and the test Wilcoxon's signed-rank."""
     base, cand = _as_measurement(baseline, "baseline"), _as_measurement(candidate, "candidate")
     base_name = base.label or getattr(baseline, "name", "") or "baseline"
     cand_name = cand.label or getattr(candidate, "name", "") or "candidate"
-    speedup = base.median / cand.median
     rng = np.random.default_rng(seed)
-    ratios = (np.median(base.samples[rng.integers(0, base.n, (resamples, base.n))], axis=1)
-              / np.median(cand.samples[rng.integers(0, cand.n, (resamples, cand.n))], axis=1))
+    if paired:
+        if base.n != cand.n:
+            raise ValueError(f"paired samples need the same count, got {base.n} and {cand.n}")
+        log_ratios = np.log(base.samples) - np.log(cand.samples)  # per round: > 0 where the candidate was faster
+        speedup = float(np.exp(np.median(log_ratios)))
+        ratios = np.exp(np.median(log_ratios[rng.integers(0, base.n, (resamples, base.n))], axis=1))
+        _, p = wilcoxon_signed_rank(log_ratios)
+        test = "Wilcoxon signed-rank"
+    else:
+        speedup = base.median / cand.median
+        ratios = (np.median(base.samples[rng.integers(0, base.n, (resamples, base.n))], axis=1)
+                  / np.median(cand.samples[rng.integers(0, cand.n, (resamples, cand.n))], axis=1))
+        _, p = mann_whitney_u(base.samples, cand.samples)
+        test = "Mann-Whitney"
     low, high = (float(v) for v in np.quantile(ratios, [(1 - confidence) / 2, (1 + confidence) / 2]))
-    _, p = mann_whitney_u(base.samples, cand.samples)
     large_enough = abs(math.log(speedup)) >= math.log1p(threshold)
     significant = p < alpha and large_enough
-    interval = f"{confidence:.0%} CI {low:.2f}-{high:.2f}x; Mann-Whitney p = {p:.2g}"
+    interval = f"{confidence:.0%} CI {low:.2f}-{high:.2f}x; {test} p = {p:.2g}"
     if p >= alpha:
         outcome, verdict = "no significant difference", f"no significant difference (speed-up {speedup:.2f}x, {interval})"
     elif not large_enough:
@@ -515,10 +558,13 @@ def compare(baseline: Any, candidate: Any, *, alpha: float = 0.05, threshold: fl
 
 
 def compare_functions(baseline: Callable[[], object], candidate: Callable[[], object], *, samples: int = 10,
-                      min_time: float = 2e-3, clock: Clock = time.perf_counter, **options) -> Comparison:
+                      min_time: float = 2e-3, repeats: int = 3, clock: Clock = time.perf_counter,
+                      **options) -> Comparison:
     """Time two functions in alternation (A B, B A, A B, ...) after calibrating each, then `compare`
-    them. Alternating means drifts of the machine affect both alike, and swapping the order each
-    round means neither always runs right after the other."""
+    them as pairs, round by round. Alternating means drifts of the machine affect both alike,
+    swapping the order each round means neither always runs right after the other, and the paired
+    test cancels what a round's load did to both. Each sample is the best of `repeats` back-to-back
+    timings, which drops the ones the scheduler interrupted (interruptions only ever add time)."""
     timers = [Timer(fn, clock=clock, min_time=min_time, label=name)
               for fn, name in ((baseline, "baseline"), (candidate, "candidate"))]
     numbers = []
@@ -530,12 +576,13 @@ def compare_functions(baseline: Callable[[], object], candidate: Callable[[], ob
         for index in ((0, 1) if round_ % 2 == 0 else (1, 0)):  # A B, B A, A B, ...: neither always goes first
             timer = timers[index]
             try:
-                times[index].append(time_calls(timer.fn, numbers[index], clock) / numbers[index])
+                best = min(time_calls(timer.fn, numbers[index], clock) for _ in range(repeats))
+                times[index].append(best / numbers[index])
             except Exception as error:
                 raise MeasurementError(f"{timer.label} raised {type(error).__name__}: {error}; "
                                        "nothing was compared") from error
     results = [Measurement(t, n, timer.label) for t, n, timer in zip(times, numbers, timers)]
-    return compare(results[0], results[1], **options)
+    return compare(results[0], results[1], paired=True, **options)
 
 # %% ../nbs/19_benchmarking.ipynb #memory-tracker
 def _process_rss() -> int | None:
