@@ -9,13 +9,13 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tensor import Tensor, _wrap, default_generator, float32, to_array
+from .tensor import Tensor, _wrap, add_methods, default_generator, float32, to_array
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
 __all__ = ['IncompatibleKeys', 'Parameter', 'RemovableHandle', 'Module', 'linear', 'linear_backward', 'uniform_', 'Linear',
-           'Sequential', 'dropout', 'Dropout', 'Flatten', 'ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'LogSoftmax',
-           'Identity']
+           'ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'LogSoftmax', 'Identity', 'Sequential', 'Flatten', 'dropout',
+           'Dropout']
 
 # %% ../nbs/04_layers.ipynb #parameter
 class Parameter(Tensor):
@@ -90,7 +90,6 @@ class Module:
         "Call `hook(module, args, output)` after every forward; a non-None result replaces the output."
         return self._register("_forward_hooks", hook)
 
-    # -- the tree of modules and parameters
     def named_children(self) -> Iterator[tuple[str, Module]]:
         "The direct sub-modules with their attribute names."
         for name, value in vars(self).items():
@@ -101,11 +100,36 @@ class Module:
         for _, child in self.named_children():
             yield child
 
+    # -- printing
+    def extra_repr(self) -> str:
+        "The text between the parentheses of this module's repr (its settings)."
+        return ""
+
+    def __repr__(self) -> str:
+        children = [f"({name}): {child!r}".replace("\n", "\n  ") for name, child in self.named_children()]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(children) + "\n)"
+
+# %% ../nbs/04_layers.ipynb #module_tree
+@add_methods(Module)
+class _ModuleTree:
+    "Module's walk over its tree of sub-modules and parameters."
+
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        "This module (named `prefix`) and all its descendants, depth first, with dotted names."
-        yield prefix, self
-        for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+        """This module (named `prefix`) and all its descendants, depth first, with dotted names;
+        a module reachable by two paths is yielded once, under the first."""
+        seen = set()
+
+        def walk(name: str, module: Module) -> Iterator[tuple[str, Module]]:
+            if id(module) in seen:
+                return
+            seen.add(id(module))
+            yield name, module
+            for child_name, child in module.named_children():
+                yield from walk(f"{name}.{child_name}" if name else child_name, child)
+
+        yield from walk(prefix, self)
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -124,7 +148,11 @@ class Module:
         for _, parameter in self.named_parameters():
             yield parameter
 
-    # -- modes and gradients
+# %% ../nbs/04_layers.ipynb #module_modes
+@add_methods(Module)
+class _ModuleModes:
+    "Training and evaluation mode, and forgetting gradients."
+
     def train(self, mode: bool = True) -> Module:
         "Set training mode (dropout active) on this module and all descendants; returns self."
         for module in self.modules():
@@ -143,7 +171,11 @@ class Module:
             else:
                 parameter.grad.data[...] = 0
 
-    # -- saving and loading
+# %% ../nbs/04_layers.ipynb #state_dict
+@add_methods(Module)
+class _StateDict:
+    "Saving and loading a module's parameters by name."
+
     def state_dict(self) -> OrderedDict[str, Tensor]:
         "A copy of every parameter by dotted name: what a checkpoint stores."
         return OrderedDict((name, _wrap(p.data.copy())) for name, p in self.named_parameters())
@@ -165,17 +197,6 @@ class Module:
                                      f"has shape {own[name].shape}")
                 own[name].data[...] = array
         return IncompatibleKeys(missing, unexpected)
-
-    # -- printing
-    def extra_repr(self) -> str:
-        "The text between the parentheses of this module's repr (its settings)."
-        return ""
-
-    def __repr__(self) -> str:
-        children = [f"({name}): {child!r}".replace("\n", "\n  ") for name, child in self.named_children()]
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        return f"{type(self).__name__}(\n  " + "\n  ".join(children) + "\n)"
 
 # %% ../nbs/04_layers.ipynb #linear
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -203,7 +224,7 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
     grad_bias = _wrap(g2.sum(axis=0)) if has_bias else None
     return grad_x, _wrap(g2.T @ x2), grad_bias
 
-
+# %% ../nbs/04_layers.ipynb #linear_init
 def uniform_(tensor: Tensor, low: float, high: float) -> Tensor:
     "Fill `tensor` in place with samples from U(low, high), drawn from the generator `manual_seed` sets."
     tensor.data[...] = default_generator().uniform(low, high, tensor.data.shape)
@@ -215,6 +236,8 @@ class Linear(Module):
     from U(-1/√in_features, 1/√in_features), which is PyTorch's default initialisation."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None):
+        """Parameters of `dtype` (float32 unless given), drawn from `default_generator()`: the weight
+        first, then the bias (None when `bias` is False)."""
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features) if in_features > 0 else 0.0
         dtype = float32 if dtype is None else dtype
@@ -226,73 +249,6 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-# %% ../nbs/04_layers.ipynb #containers
-class Sequential(Module):
-    "Modules applied in order: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))(x)`."
-
-    def __init__(self, *modules: Module):
-        for index, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
-            setattr(self, str(index), module)
-
-    def forward(self, x: Any) -> Any:
-        for module in vars(self).values():
-            if isinstance(module, Module):
-                x = module(x)
-        return x
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self.children())[index]
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.children())
-
-    def __iter__(self) -> Iterator[Module]:
-        return self.children()
-
-# %% ../nbs/04_layers.ipynb #dropout-flatten
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Zero each element with probability `p` and scale the others by 1/(1-p) (inverted dropout), so
-    the expected value is unchanged; the identity when not `training` or p = 0."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
-    if not training or p == 0:
-        return x
-    keep = default_generator().random(x.data.shape) >= p
-    scale = 0.0 if p == 1 else 1 / (1 - p)
-    return x * _wrap((keep * scale).astype(x.data.dtype))
-
-
-class Dropout(Module):
-    "Inverted dropout in training mode, the identity in evaluation mode."
-
-    def __init__(self, p: float = 0.5):
-        if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
-        self.p = p
-
-    def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
-
-
-class Flatten(Module):
-    "Merge dimensions start_dim..end_dim into one: (N, 1, 8, 8) → (N, 64) by default."
-
-    def __init__(self, start_dim: int = 1, end_dim: int = -1):
-        self.start_dim, self.end_dim = start_dim, end_dim
-
-    def forward(self, x: Tensor) -> Tensor:
-        shape = x.data.shape
-        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
-        return x.reshape(shape[:start] + (-1,) + shape[end + 1:])
-
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 # %% ../nbs/04_layers.ipynb #activation-modules
 class ReLU(Module):
@@ -348,3 +304,73 @@ class LogSoftmax(Module):
 class Identity(Module):
     def forward(self, x: Any) -> Any:
         return x
+
+# %% ../nbs/04_layers.ipynb #containers
+class Sequential(Module):
+    "Modules applied in order: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))(x)`."
+
+    def __init__(self, *modules: Module):
+        for index, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
+            setattr(self, str(index), module)
+
+    def forward(self, x: Any) -> Any:
+        "Each module applied to the previous one's output, in order, by calling it (so its hooks run)."
+        for module in self.children():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self.children())[index]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.children())
+
+    def __iter__(self) -> Iterator[Module]:
+        return self.children()
+
+
+class Flatten(Module):
+    "Merge dimensions start_dim..end_dim into one: (N, 1, 8, 8) → (N, 64) by default."
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        "`x` reshaped with dimensions start_dim..end_dim merged (a view when possible); 0-d → (1,)."
+        shape = x.data.shape
+        if not shape:
+            return x.reshape(1)
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        return x.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+# %% ../nbs/04_layers.ipynb #dropout
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability `p` and scale the others by 1/(1-p) (inverted dropout), so
+    the expected value is unchanged; the identity when not `training` or p = 0."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    if not training or p == 0:
+        return x
+    keep = default_generator().random(x.data.shape) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return x * _wrap((keep * scale).astype(x.data.dtype))
+
+
+class Dropout(Module):
+    "Inverted dropout in training mode, the identity in evaluation mode."
+
+    def __init__(self, p: float = 0.5):
+        if not 0 <= p <= 1:
+            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
