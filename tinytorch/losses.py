@@ -22,13 +22,15 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check_reduction(reduction: str) -> str:
+    "`reduction` itself if it is in REDUCTIONS, otherwise a ValueError naming it and the three valid ones."
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return reduction
 
 
 def _reduce(losses: np.ndarray, reduction: str) -> Tensor:
-    "Per-element losses as one number (their mean or sum) or unchanged ('none')."
+    """Per-element losses as one number, their mean or sum (a 0-d tensor; the mean of no losses is
+    0), or unchanged ('none'); the dtype of `losses` is kept."""
     if reduction == "mean":
         return _wrap(losses.sum() / max(losses.size, 1))
     if reduction == "sum":
@@ -44,8 +46,9 @@ def _reduce_backward(grad_output: Tensor, shape: tuple[int, ...], reduction: str
         return g / max(math.prod(shape), 1)
     return g
 
-
+# %% ../nbs/05_losses.ipynb #same-shape
 def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
+    "A ValueError naming both shapes unless `input` and `target` have the same shape."
     if input.data.shape != target.data.shape:
         raise ValueError(f"{name}: input of shape {input.data.shape} and target of shape "
                          f"{target.data.shape} must have the same shape")
@@ -63,9 +66,11 @@ def mse_loss_backward(input: Tensor, target: Tensor, grad_output: Tensor, reduct
     "The gradient of `mse_loss` with respect to `input`: 2 (input - target), scaled by the reduction."
     return _wrap(2 * (input.data - target.data) * _reduce_backward(grad_output, input.data.shape, reduction))
 
-# %% ../nbs/05_losses.ipynb #cross-entropy
+# %% ../nbs/05_losses.ipynb #class-indices
 def _check_class_indices(input: Tensor, target: Tensor) -> np.ndarray:
-    "The integer labels of `target`, checked against scores `input` of shape (N, C)."
+    """The integer labels of `target`, checked against scores `input` of shape (N, C): a ValueError
+    for scores that are not 2-d or targets not of shape (N,), a TypeError for labels that are not
+    integers, an IndexError naming a label outside 0..C-1 and the number of classes."""
     if input.data.ndim != 2:
         raise ValueError(f"expected scores of shape (N, C) (a batch of N rows of C classes), got {input.data.shape}")
     labels = target.data
@@ -81,7 +86,7 @@ def _check_class_indices(input: Tensor, target: Tensor) -> np.ndarray:
         raise IndexError(f"target {bad} is out of range for {classes} classes (labels must be 0..{classes - 1})")
     return labels
 
-
+# %% ../nbs/05_losses.ipynb #nll
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     "The negative log-likelihood -input[i, target[i]] per row i: `input` holds log-probabilities (N, C)."
     _check_reduction(reduction)
@@ -96,7 +101,7 @@ def nll_loss_backward(input: Tensor, target: Tensor, grad_output: Tensor, reduct
     grad[np.arange(len(labels)), labels] = -_reduce_backward(grad_output, labels.shape, reduction)
     return _wrap(grad)
 
-
+# %% ../nbs/05_losses.ipynb #cross-entropy
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """-log softmax(input)[target] per sample, for logits `input` (N, C) and class indices `target`
     (N,): `nll_loss(log_softmax(input, dim=1), target)`. Stable for large logits."""
@@ -134,7 +139,7 @@ def binary_cross_entropy_backward(input: Tensor, target: Tensor, grad_output: Te
     grad = (p - t) / np.maximum(p * (1 - p), 1e-12)
     return _wrap(grad * _reduce_backward(grad_output, p.shape, reduction))
 
-
+# %% ../nbs/05_losses.ipynb #bce-logits
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """binary_cross_entropy(sigmoid(input), target) computed from the scores x directly and stably:
     max(x, 0) - x t + log(1 + exp(-|x|))."""
