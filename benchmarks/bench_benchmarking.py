@@ -79,14 +79,16 @@ def timer_overhead() -> None:
           f"below {bm.Timer().max_overhead:.1%} of a sample")
 
 
-def profiler_overhead() -> None:
+def profiler_overhead(steps_per_sample: int = 200) -> None:
+    """The Profiler's cost per training step, with `with Profiler()` around `steps_per_sample` steps
+    (as around a `fit`), and separately its fixed cost of installing and removing the wrappers."""
     X, y = load_digits()
     model = digits_mlp()
     loss_fn, optimizer = CrossEntropyLoss(), SGD(model.parameters(), lr=0.01)
     x, t = Tensor(X[:64]), tensor(y[:64])
 
     def steps():
-        for _ in range(20):
+        for _ in range(steps_per_sample):
             optimizer.zero_grad()
             loss_fn(model(x), t).backward()
             optimizer.step()
@@ -95,13 +97,19 @@ def profiler_overhead() -> None:
         with bm.Profiler():
             steps()
 
+    def install_only():
+        with bm.Profiler():
+            pass
+
     comparison = bm.compare_functions(steps, profiled, samples=15, min_time=0.02)
     overhead = 1 / comparison.speedup - 1
     with bm.Profiler() as p:
         steps()
-    events = len(p.events)
-    print(f"  training step (batch 64, digits MLP), 20 steps per sample: profiler overhead {overhead:+.1%} "
-          f"(limit +30%), {events / 20:.0f} events per step; {comparison.verdict}")
+    events = len(p.events) / steps_per_sample
+    install = bm.Timer(install_only, samples=7).measure(warn=False).median
+    print(f"  training step (batch 64, digits MLP), {steps_per_sample} steps per profiled block: overhead "
+          f"{overhead:+.1%} (limit +30%), {events:.0f} events per step; {comparison.verdict}")
+    print(f"  fixed cost of entering and leaving `with Profiler()`: {bm.format_time(install)}")
 
 
 def hardware() -> None:

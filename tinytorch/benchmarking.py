@@ -768,10 +768,14 @@ def _no_grad_context():
 
 
 def _nbytes(value: Any) -> int:
+    "Bytes of the arrays in `value`: a tensor, an ndarray, or a tuple or list of them (0 for anything else)."
     if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
+        total = 0
+        for item in value:  # a plain loop: the profiler calls this on every operation
+            total += _nbytes(item)
+        return total
     data = getattr(value, "data", value)
-    return int(data.nbytes) if isinstance(data, np.ndarray) else 0
+    return data.nbytes if isinstance(data, np.ndarray) else 0
 
 
 def _shape(value: Any) -> tuple[int, ...]:
@@ -999,37 +1003,56 @@ class Profiler:
                  clock: Clock = time.perf_counter):
         self.model, self.record_modules, self.record_ops, self.record_backward = model, modules, ops, backward
         self.clock = clock
-        self.events: list[Event] = []
+        self._records: list[tuple] = []  # Event fields, as plain tuples while recording (cheaper)
         self._stack: list[list[float]] = []  # per open call: [start, time of its children]
         self._undo: list[Callable[[], None]] = []
         self.start = self.end = None
 
     # --- recording ---------------------------------------------------------------------------
+    def _timed(self, function: Callable, kind: str, name: str | None = None,
+               cost: Callable[[tuple, Any], tuple[int, int]] | None = None) -> Callable:
+        """`function` wrapped to record one event per call: named `name` (None: the type of the
+        first argument, a module), with `cost(args, output)` → (FLOPs, bytes) when the call
+        succeeds; self time = duration minus the time of the calls inside it. Written out in one
+        function (no helper calls): it runs on every recorded call, and each call adds overhead."""
+        clock, stack, records = self.clock, self._stack, self._records
+
+        def timed(*args, **kwargs):
+            frame = [clock(), 0.0]  # start, time spent in children
+            stack.append(frame)
+            output, counts = None, (0, 0)
+            try:
+                output = function(*args, **kwargs)
+                if cost is not None:
+                    counts = cost(args, output)
+                return output
+            finally:  # a call that raised is still an event, with no counts
+                finish = clock()
+                stack.pop()
+                duration = finish - frame[0]
+                if stack:
+                    stack[-1][1] += duration
+                records.append((name if name is not None else type(args[0]).__name__, kind, frame[0], finish,
+                                duration - frame[1], counts[0], counts[1], len(stack)))
+        return timed
+
     def _open(self) -> None:
+        "Begin a call recorded by hooks (a module's pre-hook); `_close` ends it."
         self._stack.append([self.clock(), 0.0])
 
-    def _close(self, name: str, kind: str, flops: int = 0, moved: int = 0) -> None:
-        end = self.clock()
+    def _close(self, name: str, kind: str) -> None:
+        finish = self.clock()
         start, children = self._stack.pop()
-        duration = end - start
+        duration = finish - start
         if self._stack:
             self._stack[-1][1] += duration
-        self.events.append(Event(name, kind, start, end, duration - children, flops, moved, len(self._stack)))
+        self._records.append((name, kind, start, finish, duration - children, 0, 0, len(self._stack)))
 
     def _wrap(self, name: str, function: Callable, kind: str = "op") -> Callable:
         profiler = self
 
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            profiler._open()
-            try:
-                output = function(*args, **kwargs)
-            except BaseException:
-                profiler._close(name, kind)
-                raise
-            profiler._close(name, kind, _op_flops(name, args, output), _nbytes(args) + _nbytes(output))
-            return output
-
+        wrapper = functools.wraps(function)(self._timed(function, kind, name, lambda args, output: (
+            _op_flops(name, args, output), _nbytes(args) + _nbytes(output))))
         wrapper.__profiled__ = True
         return wrapper
 
@@ -1069,19 +1092,18 @@ class Profiler:
         record = getattr(autograd, "_record", None)
         if record is None or getattr(record, "__profiled__", False):
             return
-        profiler = self
+        from tinytorch.tensor import _wrap
+
+        timed = self._timed
 
         def timed_record(out, name, inputs, backward):
-            flops = 2 * _op_flops(name, inputs, out)  # a backward does about twice its forward's work
-            moved = _nbytes(inputs) + 2 * _nbytes(out)
+            out_data = out.data  # the array, not the tensor: the node must not refer back to its output
 
-            def timed_backward(grad):
-                profiler._open()
-                try:
-                    return backward(grad)
-                finally:
-                    profiler._close(f"{name}Backward", "backward", flops, moved)
+            def backward_cost(args: tuple, output: Any) -> tuple[int, int]:  # counted when the backward runs
+                return (2 * _op_flops(name, inputs, _wrap(out_data)),  # about twice the forward's work
+                        _nbytes(inputs) + 2 * out_data.nbytes)
 
+            timed_backward = timed(backward, "backward", f"{name}Backward", backward_cost)
             return record(out, name, inputs, timed_backward)
 
         timed_record.__profiled__ = True
@@ -1093,23 +1115,14 @@ class Profiler:
                 label = f"{name or type(self.model).__name__} ({type(module).__name__})"
                 pre = module.register_forward_pre_hook(lambda m, inputs: self._open())
                 post = module.register_forward_hook(
-                    lambda m, inputs, output, label=label: self._close(label, "module", 0, 0))
+                    lambda m, inputs, output, label=label: self._close(label, "module"))
                 self._undo += [pre.remove, post.remove]
             return
         try:
             from tinytorch.layers import Module
         except ImportError:
             return
-        original = Module.__call__
-        profiler = self
-
-        def call(module, *args, **kwargs):
-            profiler._open()
-            try:
-                return original(module, *args, **kwargs)
-            finally:
-                profiler._close(type(module).__name__, "module")
-
+        call = self._timed(Module.__call__, "module")
         call.__profiled__ = True
         self._patch(Module, "__call__", call)
 
@@ -1137,6 +1150,11 @@ class Profiler:
         return False
 
     # --- results -------------------------------------------------------------------------------
+    @property
+    def events(self) -> list[Event]:
+        "Every recorded call, in the order the calls ended."
+        return [Event(*record) for record in self._records]
+
     @property
     def total_time(self) -> float:
         if self.start is None:
