@@ -2,9 +2,7 @@
 against the library a grader gives it: only the reference modules before it."""
 from __future__ import annotations
 
-import os
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .tensor import Tensor, _axis, _binary_op, _wrap, add_methods, float64
+from .tensor import Tensor, _axis, _wrap, add_methods
 from . import activations, layers, losses
 
 # %% auto #0

@@ -16,7 +16,7 @@ import platform
 import time
 import tracemalloc
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -1041,6 +1041,7 @@ class Profiler:
         self._stack.append([self.clock(), 0.0])
 
     def _close(self, name: str, kind: str) -> None:
+        "End the innermost call `_open` began and record it (no FLOP or byte counts)."
         finish = self.clock()
         start, children = self._stack.pop()
         duration = finish - start
@@ -1049,8 +1050,6 @@ class Profiler:
         self._records.append((name, kind, start, finish, duration - children, 0, 0, len(self._stack)))
 
     def _wrap(self, name: str, function: Callable, kind: str = "op") -> Callable:
-        profiler = self
-
         wrapper = functools.wraps(function)(self._timed(function, kind, name, lambda args, output: (
             _op_flops(name, args, output), _nbytes(args) + _nbytes(output))))
         wrapper.__profiled__ = True

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import math
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .tensor import Tensor, _wrap, float32, int64
-from .layers import Module, Parameter
+from .tensor import Tensor, _wrap
+from .layers import Module
 from .optimizers import LRScheduler, Optimizer
 from .autograd import no_grad
 
