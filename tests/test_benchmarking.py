@@ -530,3 +530,20 @@ def test_measure_performance_of_a_tinytorch_model():
     assert result.peak_memory_bytes >= 100 * 128 * 4 and result.throughput > 0
     low, high = result.latency.ci
     assert low <= result.latency.median <= high
+
+
+def test_benchmark_digits_command_writes_the_reports(tmp_path):
+    "The documented command: trains the digits MLP, runs a suite over its serving variants, writes reports."
+    import subprocess
+    import sys
+
+    from course import ROOT
+
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "benchmark_digits.py"), "--out", str(tmp_path),
+                             "--samples", "3"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "row by row vs baseline" in result.stdout
+    html_text, markdown = (tmp_path / "digits.html").read_text(), (tmp_path / "digits.md").read_text()
+    for name in ("baseline (float32, batched)", "float64", "row by row", "recomputed statistics"):
+        assert name in html_text and name in markdown
+    assert "data:image/png;base64," in html_text, "the HTML report embeds its plot"
