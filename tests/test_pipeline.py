@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -166,3 +167,19 @@ def test_import_tinytorch_is_light():
     out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                     check=True, cwd="/").stdout)
     assert out["heavy"] == []
+
+
+def test_wheel_holds_the_namespaces_and_the_data(tmp_path):
+    "`pip install .` gets the whole package: tt.nn, tt.optim and the digits, not only the flat modules."
+    import zipfile
+
+    source = tmp_path / "source"  # built from a copy: setuptools writes build/ and *.egg-info next to it
+    shutil.copytree(ROOT / "tinytorch", source / "tinytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", source / "pyproject.toml")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("tinytorch-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("tinytorch/nn/functional.py", "tinytorch/optim/lr_scheduler.py", "tinytorch/data/digits.npz",
+                 "tinytorch/autograd.py", "tinytorch/benchmarking.py"):
+        assert name in names, f"{name} missing from the wheel"
