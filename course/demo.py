@@ -17,7 +17,11 @@ from .build import write_notebook
 from .notebooks import GROUPS, read_notebook, strip_marker_lines
 
 BUILT_IN = ("reference", "untouched")
-_CELL_HEADER = re.compile(r"^# %% (\w+)( \(delete\))?[ \t]*$", re.MULTILINE)
+_CELL_HEADER = re.compile(r"^# %% (\w+)(?: \((delete|edit)\))?[ \t]*$", re.MULTILINE)
+# In an `(edit)` cell: each change to the reference cell as a hunk, `old` found exactly once.
+_HUNK = re.compile(r"^<<<<<<< reference\n(.*?)^=======\n(.*?)^>>>>>>> student$", re.MULTILINE | re.DOTALL)
+
+Edit = list[tuple[str, str]]  # (text of the reference cell, what the student wrote instead)
 
 
 def grade_id(cell) -> str | None:
@@ -34,28 +38,51 @@ def reference_submission(root: Path, module: str) -> nbformat.NotebookNode:
     return nb
 
 
-def read_variant(path: Path) -> dict[str, str | None]:
-    "grade_id → replacement source (None: delete the cell), from a demo student file."
+def read_variant(path: Path) -> dict[str, str | Edit | None]:
+    """grade_id → what the demo student's cell is: a whole replacement source, an Edit of the
+    reference cell (hunks), or None (the cell is deleted), from a demo student file."""
     text = path.read_text(encoding="utf-8")
     parts = _CELL_HEADER.split(text)
     if parts[0].strip():
         raise ValueError(f"{path}: text before the first '# %% ID' line")
-    cells = {}
-    for grade, delete, body in zip(parts[1::3], parts[2::3], parts[3::3]):
-        cells[grade] = None if delete else body.strip("\n")
+    cells: dict[str, str | Edit | None] = {}
+    for grade, kind, body in zip(parts[1::3], parts[2::3], parts[3::3]):
+        if kind == "delete":
+            cells[grade] = None
+        elif kind == "edit":
+            hunks = [(old[:-1], new[:-1]) for old, new in _HUNK.findall(body)]  # without the last newline
+            if not hunks:
+                raise ValueError(f"{path}: edit of cell {grade} has no '<<<<<<< reference' hunk")
+            cells[grade] = hunks
+        else:
+            cells[grade] = body.strip("\n")
     return cells
 
 
-def apply_variant(nb: nbformat.NotebookNode, variant: dict[str, str | None], path: Path) -> None:
-    "Replace or delete the cells a demo student file names."
+def apply_edit(source: str, hunks: Edit, where: str) -> str:
+    "`source` with each hunk's reference text (which must occur exactly once) replaced by the student's."
+    for old, new in hunks:
+        count = source.count(old)
+        if count != 1:
+            raise ValueError(f"{where}: the reference text of a hunk occurs {count} times in the cell "
+                             f"(it must occur once): {old.splitlines()[0]!r}")
+        source = source.replace(old, new)
+    return source
+
+
+def apply_variant(nb: nbformat.NotebookNode, variant: dict[str, str | Edit | None], path: Path) -> None:
+    "Replace, edit or delete the cells a demo student file names."
     ids = {grade_id(c) for c in nb.cells}
     unknown = sorted(set(variant) - ids)
     if unknown:
         raise ValueError(f"{path}: no cell with ID {', '.join(unknown)} in the release")
     nb.cells = [c for c in nb.cells if not (grade_id(c) in variant and variant[grade_id(c)] is None)]
     for cell in nb.cells:
-        if variant.get(grade_id(cell)) is not None:
-            cell.source = variant[grade_id(cell)]
+        change = variant.get(grade_id(cell))
+        if isinstance(change, str):
+            cell.source = change
+        elif change is not None:
+            cell.source = apply_edit(cell.source, change, f"{path}, cell {grade_id(cell)}")
 
 
 def students(root: Path, modules: list[str]) -> list[str]:

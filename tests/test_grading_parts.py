@@ -6,6 +6,7 @@ import os
 import time
 
 import nbformat
+import pytest
 
 from course.grading.autograde import Snapshot, error_summary
 from course.grading.feedback import HIDDEN_NOTE, HideHiddenTests, hide_hidden_tests
@@ -94,3 +95,27 @@ def test_error_summary_explains_a_dead_kernel():
     assert error_summary(log) == "the kernel died: the notebook exited Python or crashed it"
     assert error_summary("    ValueError: bad cell\nNbGraderException: see above") == "ValueError: bad cell"
     assert error_summary("all fine") == ""
+
+
+def test_demo_student_files_replace_edit_and_delete_cells(tmp_path):
+    "The demo format: a whole replacement, an edit by hunks (each reference text found once), a deletion."
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from course import demo
+
+    def cell(grade, source):
+        c = new_code_cell(source)
+        c.metadata["nbgrader"] = {"grade_id": grade}
+        return c
+    nb = new_notebook(cells=[cell("a", "x = 1"), cell("b", "def f():\n    return 1\n\ny = f()"), cell("c", "z = 3")])
+    path = tmp_path / "student.py"
+    path.write_text("# %% a\nx = 2\n\n# %% b (edit)\n<<<<<<< reference\n    return 1\n=======\n"
+                    "    return 2  # wrong\n>>>>>>> student\n\n# %% c (delete)\n")
+    demo.apply_variant(nb, demo.read_variant(path), path)
+    assert [c.source for c in nb.cells] == ["x = 2", "def f():\n    return 2  # wrong\n\ny = f()"]
+    ambiguous = [("1", "2")]  # "1" occurs twice in "x = 1; y = 1"
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        demo.apply_edit("x = 1; y = 1", ambiguous, "demo/student.py, cell b")
+    path.write_text("# %% b (edit)\nreturn 2\n")
+    with pytest.raises(ValueError, match="has no '<<<<<<< reference' hunk"):
+        demo.read_variant(path)

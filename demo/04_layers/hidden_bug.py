@@ -28,48 +28,31 @@ class _StateDict:
                 own[name].data = array
         return IncompatibleKeys(missing, unexpected)
 
-# %% containers
-#| export
+# %% containers (edit)
+<<<<<<< reference
+#| solution containers
+class Sequential(Module):
+=======
 #| solution containers
 # Demo student "hidden_bug": Flatten lets reshape infer the merged size with -1. Right for every
 # visible case; an empty batch of shape (0, 3, 4) cannot infer it (0 elements fit any size), and
 # a 0-d tensor divides by zero.
 class Sequential(Module):
-    "Modules applied in order: `Sequential(Linear(4, 8), ReLU(), Linear(8, 2))(x)`."
+>>>>>>> student
+<<<<<<< reference
+    def forward(self, x: Tensor) -> Tensor:
+        "`x` reshaped with dimensions start_dim..end_dim merged (a view when possible); 0-d → (1,)."
+        shape = x.data.shape
+        if not shape:
+            return x.reshape(1)
+        start, end = self.start_dim % len(shape), self.end_dim % len(shape)
+        return x.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
-    def __init__(self, *modules: Module):
-        for index, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
-            setattr(self, str(index), module)
-
-    def forward(self, x: Any) -> Any:
-        "Each module applied to the previous one's output, in order, by calling it (so its hooks run)."
-        for module in self.children():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self.children())[index]
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.children())
-
-    def __iter__(self) -> Iterator[Module]:
-        return self.children()
-
-
-class Flatten(Module):
-    "Merge dimensions start_dim..end_dim into one: (N, 1, 8, 8) → (N, 64) by default."
-
-    def __init__(self, start_dim: int = 1, end_dim: int = -1):
-        self.start_dim, self.end_dim = start_dim, end_dim
-
+=======
     def forward(self, x: Tensor) -> Tensor:
         "`x` reshaped with dimensions start_dim..end_dim merged."
         shape = x.data.shape
         start, end = self.start_dim % len(shape), self.end_dim % len(shape)
         return x.reshape(shape[:start] + (-1,) + shape[end + 1:])
 
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+>>>>>>> student

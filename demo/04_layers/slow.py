@@ -27,17 +27,23 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
     grad_bias = _wrap(g2.sum(axis=0)) if has_bias else None
     return grad_x, _wrap(g2.T @ x2), grad_bias
 
-# %% dropout
-#| export
+# %% dropout (edit)
+<<<<<<< reference
+#| solution dropout
+def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+=======
 #| solution dropout
 # Demo student "slow": a correct, seedable inverted dropout whose mask is drawn one element at a
 # time with the generator's scalar random() in a Python loop. Fails the performance test only.
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Zero each element with probability `p` and scale the others by 1/(1-p) (inverted dropout), so
-    the expected value is unchanged; the identity when not `training` or p = 0."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
-    if not training or p == 0:
+>>>>>>> student
+<<<<<<< reference
+        return x
+    keep = default_generator().random(x.data.shape) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return x * _wrap((keep * scale).astype(x.data.dtype))
+
+=======
         return x
     generator = default_generator()
     mask = np.empty(x.data.shape, dtype=x.data.dtype)
@@ -45,17 +51,4 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         mask[index] = 0.0 if generator.random() < p else 1 / (1 - p)
     return x * _wrap(mask)
 
-
-class Dropout(Module):
-    "Inverted dropout in training mode, the identity in evaluation mode."
-
-    def __init__(self, p: float = 0.5):
-        if not 0 <= p <= 1:
-            raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
-        self.p = p
-
-    def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+>>>>>>> student
