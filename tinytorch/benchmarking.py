@@ -1190,12 +1190,13 @@ class Profiler:
 
     def export_chrome_trace(self, path: str | Path | None = None) -> dict[str, Any]:
         "The events as a Chrome trace (open it in https://ui.perfetto.dev); written to `path` if given."
-        origin = self.start if self.start is not None else min((e.start for e in self.events), default=0.0)
+        events = self.events  # built from the records once
+        origin = self.start if self.start is not None else min((e.start for e in events), default=0.0)
         trace = {"displayTimeUnit": "ms", "traceEvents": [
             {"name": e.name, "cat": e.kind, "ph": "X", "pid": os.getpid(), "tid": 0,
              "ts": (e.start - origin) * 1e6, "dur": (e.end - e.start) * 1e6,
              "args": {"flops": e.flops, "bytes": e.bytes, "self_us": e.self_time * 1e6}}
-            for e in sorted(self.events, key=lambda e: (e.start, -e.end))]}
+            for e in sorted(events, key=lambda e: (e.start, -e.end))]}
         if path is not None:
             Path(path).write_text(json.dumps(trace))
         return trace
