@@ -35,7 +35,8 @@ class NotebookError(ValueError):
 
 @dataclass(frozen=True)
 class CellRole:
-    """What one code cell is for. `kind` is 'solution', 'test' or 'code'."""
+    """What one code cell is for. `kind` is 'solution', 'test' or 'code'; `analysis` marks a code
+    cell that measures and prints its reading of the numbers (docs/AUTHORING.md, analysis cells)."""
 
     kind: str
     grade_id: str | None = None
@@ -43,6 +44,7 @@ class CellRole:
     exported: bool = False
     perf: bool = False
     hidden: bool = False
+    analysis: bool = False
 
     @property
     def group(self) -> str | None:
@@ -123,7 +125,8 @@ def cell_role(source: str) -> CellRole:
     Raises ValueError (without location; callers add it) when the cell breaks a rule."""
     words = directives(source)
     names = [w[0] for w in words if w]
-    exported = "export" in names
+    exported = "export" in names or "exporti" in names  # exporti: exported, not in __all__
+    analysis = "analysis" in names
     solutions = _check_balanced(source, SOLUTION_BEGIN, SOLUTION_END)
     hidden = _check_balanced(source, HIDDEN_BEGIN, HIDDEN_END)
     solution_dirs = [w for w in words if w and w[0] == "solution"]
@@ -133,6 +136,8 @@ def cell_role(source: str) -> CellRole:
     if hidden and not test_dirs:
         raise ValueError("hidden tests may only appear in a '#| test' cell"
                          + (" (this cell is exported to the library)" if exported else ""))
+    if analysis and (exported or solution_dirs or test_dirs):
+        raise ValueError("an '#| analysis' cell measures and prints; it cannot be exported, a solution or a test")
     if test_dirs:
         if exported:
             raise ValueError("a '#| test' cell cannot be exported")
@@ -153,7 +158,7 @@ def cell_role(source: str) -> CellRole:
     else:
         if solutions:
             raise ValueError("solution markers need a '#| solution ID' directive")
-        role = CellRole("code", exported=exported)
+        role = CellRole("code", exported=exported, analysis=analysis)
     if role.grade_id is not None and not _GRADE_ID.match(role.grade_id):
         raise ValueError(f"ID '{role.grade_id}' must be lower_snake_case (letters, digits, _)")
     return role
@@ -194,6 +199,36 @@ def default_exp(nb: nbformat.NotebookNode) -> str:
                 if len(words) == 2 and words[0] == "default_exp":
                     return words[1]
     raise LookupError("no '#| default_exp NAME' directive")
+
+
+def _lines_by_region(source: str) -> list[tuple[str | None, str]]:
+    "Each line of a cell that is not a marker, with the region it is in: 'solution', 'hidden' or None."
+    region, lines = None, []
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker in (SOLUTION_BEGIN, HIDDEN_BEGIN):
+            region = "solution" if marker == SOLUTION_BEGIN else "hidden"
+        elif marker in (SOLUTION_END, HIDDEN_END):
+            region = None
+        else:
+            lines.append((region, line))
+    return lines
+
+
+def solution_lines(source: str) -> list[str]:
+    "The code of a cell's solution regions: stripped lines, without blank and comment lines."
+    return [line.strip() for region, line in _lines_by_region(source)
+            if region == "solution" and line.strip() and not line.strip().startswith("#")]
+
+
+def hidden_lines(source: str) -> list[str]:
+    "The non-blank lines of a cell's hidden-test regions, stripped."
+    return [line.strip() for region, line in _lines_by_region(source) if region == "hidden" and line.strip()]
+
+
+def public_lines(source: str) -> list[str]:
+    "The lines of a cell outside every solution and hidden-test region (what a release keeps), stripped."
+    return [line.strip() for region, line in _lines_by_region(source) if region is None]
 
 
 def strip_marker_lines(source: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import ROOT
 from .library import DATA, PACKAGE, export_notebooks
+from .notebooks import directives, read_notebook
 
 _STUB = re.compile(r"raise NotImplementedError\(\)")
 
@@ -24,14 +25,20 @@ def student_notebooks(folder: Path) -> list[Path]:
                   if p.stem == p.parent.name)
 
 
+def stubs_left(notebook: Path) -> int:
+    """The stubs still to replace in a student's notebook: `raise NotImplementedError()` in its
+    `#| solution` cells, exported or not (module 01's answers are not library code)."""
+    return sum(len(_STUB.findall(cell.source)) for cell in read_notebook(notebook).cells
+               if cell.cell_type == "code" and any(words[:1] == ["solution"] for words in directives(cell.source)))
+
+
 def build(folder: Path) -> dict[str, int]:
     """Export the student's notebooks to folder/tinytorch; return module → stubs left to write."""
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
     modules = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA)
-    return {m: len(_STUB.findall((Path(folder) / PACKAGE / Path(*m.split("."))).with_suffix(".py").read_text()))
-            for m in modules}
+    return {module: stubs_left(notebook) for module, notebook in zip(modules, notebooks)}
 
 
 def lab_command(folder: Path) -> tuple[list[str], dict[str, str]]:

@@ -13,47 +13,10 @@ import pytest
 
 from course import ROOT
 from course.build import GENERATED, build, stale_files
-from course.notebooks import HIDDEN_BEGIN, HIDDEN_END, MARKERS, cell_roles, module_notebooks, read_notebook
+from course.notebooks import (MARKERS, cell_roles, hidden_lines, module_notebooks, public_lines, read_notebook,
+                              solution_lines)
 
 MODULES = [p.stem for p in module_notebooks(ROOT / "nbs")]
-
-
-def hidden_lines(source: str) -> list[str]:
-    "Non-blank lines inside hidden-test regions of a cell."
-    inside, lines = False, []
-    for line in source.splitlines():
-        if line.strip() == HIDDEN_BEGIN:
-            inside = True
-        elif line.strip() == HIDDEN_END:
-            inside = False
-        elif inside and line.strip():
-            lines.append(line.strip())
-    return lines
-
-
-def solution_lines(source: str) -> list[str]:
-    inside, lines = False, []
-    for line in source.splitlines():
-        if line.strip() == "### BEGIN SOLUTION":
-            inside = True
-        elif line.strip() == "### END SOLUTION":
-            inside = False
-        elif inside and line.strip() and not line.strip().startswith("#"):
-            lines.append(line.strip())
-    return lines
-
-
-def outside_regions(source: str) -> list[str]:
-    "Stripped lines of a cell that are in no solution or hidden-test region."
-    inside, lines = False, []
-    for line in source.splitlines():
-        if line.strip() in (HIDDEN_BEGIN, "### BEGIN SOLUTION"):
-            inside = True
-        elif line.strip() in (HIDDEN_END, "### END SOLUTION"):
-            inside = False
-        elif not inside:
-            lines.append(line.strip())
-    return lines
 
 
 def test_scratch_course_builds_library_source_and_release(scratch_course):
@@ -136,8 +99,8 @@ def test_release_has_stubs_and_no_secrets(module):
     for marker in MARKERS:
         assert marker not in release_text
     region_lines = {line for c in source.cells for line in hidden_lines(c.source) + solution_lines(c.source)}
-    public_lines = {line for c in source.cells for line in outside_regions(c.source)}
-    secret = region_lines - public_lines
+    public = {line for c in source.cells for line in public_lines(c.source)}
+    secret = region_lines - public
     assert len(secret) > 10  # the check below has something to find
     leaked = [line for line in secret if len(line) > 12 and line in release_text]
     assert not leaked, f"solution or hidden-test lines in release: {leaked[:5]}"
