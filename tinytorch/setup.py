@@ -365,7 +365,8 @@ def interpret(estimate: Estimate | float, what: str, expected: Range, unit: str 
 
         ✓ what: 1.02× (96% CI 0.98–1.07×); expected 0.8–1.5×: as expected
 
-    ✗ marks a verdict outside the range (then `advice` follows), ? one that is not conclusive.
+    ✗ marks a verdict outside the range (then `advice` follows: what can explain it), ? one that
+    is not conclusive (the samples disagree too much to tell).
     A plain number (a count, such as bytes from tracemalloc) is read as exact: `(counted)` takes
     the place of the interval. The verdict is derived from the numbers as printed (three
     significant digits), so the line never contradicts itself; a test of the course re-derives
@@ -380,4 +381,4 @@ def interpret(estimate: Estimate | float, what: str, expected: Range, unit: str 
     result = verdict(low, high, expected)
     mark = {"as expected": "✓", "not conclusive": "?"}.get(result, "✗")
     line = f"{mark} {what}: {shown}; expected {_range_text(expected, unit)}: {result}"
-    print(line + (f" — {advice}" if advice and result != "as expected" else ""))
+    print(line + (f" — {advice}" if advice and mark == "✗" else ""))
