@@ -323,9 +323,10 @@ def measure(fn: Callable[[], object], *, samples: int = 9, min_time: float = 2e-
 
 
 def measure_ratio(candidate: Callable[[], object], baseline: Callable[[], object], *, rounds: int = 9,
-                  min_time: float = 2e-3, budget: float = 5.0, clock: Clock = time.perf_counter) -> Estimate:
+                  min_time: float = 1e-2, budget: float = 5.0, clock: Clock = time.perf_counter) -> Estimate:
     """How many times longer a call of `candidate` takes than a call of `baseline`, as an Estimate
-    over the per-round ratios of `speed_ratio` (interleaved rounds, so load hits both sides alike)."""
+    over the per-round ratios of `speed_ratio` (interleaved rounds, so load hits both sides alike).
+    Samples of 10 ms span several scheduler time slices, so a busy machine disturbs both sides alike."""
     return Estimate(_ratio_samples(candidate, baseline, rounds, min_time, budget, clock))
 
 # %% ../nbs/01_setup.ipynb #interpret
