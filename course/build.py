@@ -41,7 +41,8 @@ def source_notebook(path: Path) -> nbformat.NotebookNode:
     nb = read_notebook(path)
     roles = cell_roles(nb, path)
     for index, (cell, role) in enumerate(zip(nb.cells, roles)):
-        cell.metadata = {}
+        hidden = cell.metadata.get("jupyter", {}).get("source_hidden")  # a collapsed helper cell stays collapsed
+        cell.metadata = {"jupyter": {"source_hidden": True}} if hidden else {}
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             cell.metadata["nbgrader"] = nbgrader_metadata(role, cell.get("id") or f"cell{index}")

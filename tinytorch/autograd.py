@@ -168,7 +168,8 @@ def _rsub_vjp(grad, out, a, b):  # b - a
 
 # %% ../nbs/07_autograd.ipynb #mul-div-vjp
 def _mul_vjp(grad, out, a, b):
-    "The gradients of a * b with respect to a (a tensor) and b (a tensor, or None for a number or array)."
+    """The gradients of a * b (`out`) with respect to a and b: grad * b and grad * a, each summed back to
+    its input's shape; None for b when b is a number or an array (only tensors get gradients)."""
     return unbroadcast(grad * _other(b), a.data.shape), _grad_of_other(grad * a.data, b)
 
 
