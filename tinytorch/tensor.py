@@ -487,7 +487,10 @@ class _Layout:
         return strides if dim is None else strides[_check_dim(dim, len(strides))]
 
     def is_contiguous(self) -> bool:
-        "True when the strides are the row-major strides of the shape, ignoring dimensions of size 1."
+        """True when the strides are the row-major strides of the shape, ignoring dimensions of size 1;
+        a tensor without elements is contiguous (it has nothing out of order), as in PyTorch."""
+        if self.data.size == 0:
+            return True
         expected = contiguous_strides(self.shape)
         return all(size == 1 or step == want for size, step, want in zip(self.shape, self.stride(), expected))
 
