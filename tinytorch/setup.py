@@ -27,10 +27,18 @@ def _shown(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit - 5] + " ...)"
 
 
+def _array(value: Any) -> np.ndarray | None:
+    "The ndarray of an ndarray or of a tensor (its `data`); None for anything else."
+    if isinstance(value, np.ndarray):
+        return value
+    data = getattr(value, "data", None)
+    return data if isinstance(data, np.ndarray) else None
+
+
 def _array_of(value: Any) -> np.ndarray:
-    "The values of an ndarray, a tensor (its `data`), a number or a nested list, as an ndarray."
-    data = getattr(value, "data", value)
-    return data if isinstance(data, np.ndarray) else np.asarray(value)
+    "The values of an ndarray, a tensor, a number or a nested list, as an ndarray."
+    array = _array(value)
+    return np.asarray(value) if array is None else array
 
 
 def _fail(what: str, got: Any, expected: Any, hint: str, detail: str = "") -> None:
@@ -44,8 +52,7 @@ def test_eq(got: Any, expected: Any, what: str, hint: str = "") -> None:
 
     `what` names the computation (`"relu(Tensor([-1, 2]))"`) and `hint` the likely fix; the
     failure message is `"{what} gave {got}; expected {expected}: {hint}"`."""
-    arrays = [v for v in (got, expected) if isinstance(getattr(v, "data", v), np.ndarray)]
-    if arrays:
+    if _array(got) is not None or _array(expected) is not None:
         a, b = _array_of(got), _array_of(expected)
         if a.shape != b.shape:
             _fail(what, got, expected, hint, f" (shape {a.shape} instead of {b.shape})")
@@ -69,6 +76,8 @@ def test_close(got: Any, expected: Any, what: str, hint: str = "", rtol: float =
             difference = np.abs(a.astype(np.float64) - b.astype(np.float64))
         worst = np.unravel_index(int(np.argmax(np.where(close, -1.0, np.nan_to_num(difference, nan=np.inf)))), a.shape)
         where = f" at index {tuple(map(int, worst))}" if a.ndim else ""
+        if np.isnan(difference[worst]):
+            _fail(what, got, expected, hint, f" (not a number{where})")
         _fail(what, got, expected, hint, f" (differs by {difference[worst]:.3g}{where}, "
                                          f"more than {atol:g} + {rtol:g} × |expected|)")
 
