@@ -25,7 +25,7 @@ READING = re.compile(
     r"(?P<verdict>as expected|lower than expected|higher than expected|not conclusive)(?: — (?P<advice>.+))?$")
 MARKS = {"as expected": "✓", "lower than expected": "✗", "higher than expected": "✗", "not conclusive": "?"}
 # Cells that call these measure something, so they must be analysis cells (widgets excepted).
-MEASURING = re.compile(r"\b(measure|measure_ratio)\(|\btracemalloc\.start\(")
+MEASURING = re.compile(r"\b(measure|measure_ratio|traced_memory)\(|\btracemalloc\.start\(")
 COURSE_MODULES = [p.stem for p in module_notebooks(ROOT / "nbs")]
 ANALYSED = [m for m in COURSE_MODULES if m[:2] <= "08"]  # modules 01–08 follow the rule (19 has its own tools)
 
@@ -121,7 +121,7 @@ def analysis_cells(module: str) -> list[int]:
 
 @pytest.mark.parametrize("module", ANALYSED)
 def test_measuring_cells_are_analysis_cells(module):
-    "A cell that measures (measure, measure_ratio, tracemalloc) says what its numbers mean."
+    "A cell that measures (measure, measure_ratio, traced_memory, tracemalloc) says what its numbers mean."
     path = ROOT / "nbs" / f"{module}.ipynb"
     nb = read_notebook(path)
     analysed = set(analysis_cells(module))

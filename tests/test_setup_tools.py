@@ -107,6 +107,21 @@ def test_measure_and_measure_ratio_on_a_fake_clock():
     assert setup.speed_ratio(slow, fast, rounds=7, clock=clock) == 3.0
 
 
+def test_traced_memory_counts_what_is_kept_and_the_peak():
+    size = 1_000_000  # 8 MB of float64
+
+    def temporary_then_small():
+        big = np.ones(size)
+        return big[:10].copy()
+
+    result, kept, peak = setup.traced_memory(temporary_then_small)
+    assert result.shape == (10,) and kept < 10_000 and 8_000_000 <= peak < 8_100_000
+    kept_array, kept, _ = setup.traced_memory(lambda: np.ones(size))
+    assert 8_000_000 <= kept < 8_100_000 and kept_array.nbytes == 8_000_000
+    import tracemalloc
+    assert not tracemalloc.is_tracing()  # stopped again, as found
+
+
 def test_format_number_and_interpret(capsys):
     assert [setup.format_number(v) for v in (0.000123456, 1.23456, 1234.5, -0.173, 0)] == [
         "0.000123", "1.23", "1,234", "-0.173", "0"]

@@ -2,7 +2,7 @@
 
 # %% auto #0
 __all__ = ['Clock', 'Range', 'system_info', 'format_system_info', 'print_system_info', 'time_calls', 'calibrate', 'speed_ratio',
-           'Estimate', 'format_number', 'measure', 'measure_ratio', 'verdict', 'interpret']
+           'Estimate', 'format_number', 'measure', 'measure_ratio', 'traced_memory', 'verdict', 'interpret']
 
 # %% ../nbs/01_setup.ipynb #imports
 # The timing tools every tinytorch performance test and analysis uses (time_calls, calibrate,
@@ -337,6 +337,26 @@ def measure_ratio(candidate: Callable[[], object], baseline: Callable[[], object
     over the per-round ratios of `speed_ratio` (interleaved rounds, so load hits both sides alike).
     Samples of 10 ms span several scheduler time slices, so a busy machine disturbs both sides alike."""
     return Estimate(_ratio_samples(candidate, baseline, rounds, min_time, budget, clock))
+
+
+def traced_memory(fn: Callable[[], object]) -> tuple[object, int, int]:
+    """Run `fn()` with `tracemalloc` on: its result, the bytes it left allocated (while the result is
+    kept) and the peak bytes allocated while it ran. NumPy reports its arrays to tracemalloc, so the
+    counts are exact and the same on every run; tracing slows `fn` down, so never time it this way."""
+    import tracemalloc
+
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    try:
+        result = fn()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+    return result, current - before, peak - before
 
 # %% ../nbs/01_setup.ipynb #interpret
 Range = tuple[Union[float, None], Union[float, None]]  # (low, high); None leaves that end open
