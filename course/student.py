@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import ROOT
-from .library import DATA, PACKAGE, export_notebooks
+from .library import DATA, PACKAGE, export_notebooks, module_path
 
 _STUB = re.compile(r"raise NotImplementedError\(\)")
 
@@ -25,13 +25,14 @@ def student_notebooks(folder: Path) -> list[Path]:
 
 
 def build(folder: Path) -> dict[str, int]:
-    """Export the student's notebooks to folder/tinytorch; return module → stubs left to write."""
+    """Export the student's notebooks to folder/tinytorch; return, per exported file (dotted, e.g.
+    `tensor` or `benchmarking.timing`), the number of stubs still to write there."""
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
-    modules = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA)
-    return {m: len(_STUB.findall((Path(folder) / PACKAGE / Path(*m.split("."))).with_suffix(".py").read_text()))
-            for m in modules}
+    exports = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA, strict=False)
+    return {file: len(_STUB.findall(module_path(Path(folder) / PACKAGE, file).read_text(encoding="utf-8")))
+            for export in exports for file in export.files}
 
 
 def lab_command(folder: Path) -> tuple[list[str], dict[str, str]]:
