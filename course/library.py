@@ -170,6 +170,8 @@ def link_files(lib_dir: Path, export: ModuleExport, notebook: Path | str, strict
     in progress) unparsable files and undefined names are left for Python to report when used."""
     sources = {f: module_path(lib_dir, f).read_text(encoding="utf-8") for f in export.files}
     try:
+        for file, source in sources.items():
+            compile(source, str(module_path(Path(PACKAGE), file)), "exec", dont_inherit=True)
         defined = {f: top_level_names(source) for f, source in sources.items()}
         free = {f: free_names(source) for f, source in sources.items()}
     except SyntaxError as error:

@@ -180,7 +180,7 @@ def test_stats_command_prints_the_share_students_write():
     for module in MODULES:
         stats = module_stats(ROOT / "nbs" / f"{module}.ipynb")
         assert rows[module] == [f"{stats.exported:,}", f"{stats.written:,}", f"{stats.share:.1%}"]
-    assert module_stats(ROOT / "nbs" / "19_benchmarking.ipynb").share > 0.15
+    assert module_stats(ROOT / "nbs" / "19_benchmarking.ipynb").share > 0.09  # 2.7 % before issue 10
 
 
 def test_build_is_deterministic(tmp_path):
