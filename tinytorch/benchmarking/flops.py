@@ -112,7 +112,7 @@ for _names, _rule in ((("Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", 
                         "Permute", "T", "Index"), _no_flops),
                       (("MatMul",), _matmul_rule), (("linear",), _linear_rule)):
     for _name in _names:
-        if _name in OPS:  # the ops of 02–08; an op added later declares its rule itself
+        if _name in OPS:  # the ops of 02–08; a later op declares its rule, or gets it here (docs/AUTHORING.md)
             register_op(_name, flops=_rule)
 
 # %% ../../nbs/19_benchmarking.ipynb #flop-report
