@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ def matmul_flops(shape_a: Sequence[int], shape_b: Sequence[int]) -> tuple[int, i
     a, b = tuple(shape_a), tuple(shape_b)
     m, k = (1, a[0]) if len(a) == 1 else a[-2:]
     n = 1 if len(b) == 1 else b[-1]
-    batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2]), dtype=np.int64))
+    batch = math.prod(np.broadcast_shapes(a[:-2], b[:-2])) if len(a) > 2 or len(b) > 2 else 1
     macs = batch * m * k * n
     return int(macs), int(2 * macs), int(4 * macs)
 
@@ -72,17 +73,19 @@ def _numel(value: Any) -> int:
 
 def _nbytes(value: Any) -> int:
     "Bytes of the arrays in `value`: a tensor, an ndarray, or a tuple or list of them (0 for anything else)."
+    if isinstance(value, np.ndarray):  # written out, no helper calls: the profiler calls this on every operation
+        return value.nbytes
     if isinstance(value, (tuple, list)):
         total = 0
-        for item in value:  # a plain loop: the profiler calls this on every operation
+        for item in value:
             total += _nbytes(item)
         return total
-    array = _array(value)
-    return 0 if array is None else array.nbytes
+    data = getattr(value, "data", None)
+    return data.nbytes if isinstance(data, np.ndarray) else 0
 
 
-def _elementwise_flops(out: Any, *args: Any, **kwargs: Any) -> tuple[int, int, int]:
-    n = _numel(out)
+def _elementwise_flops(out: np.ndarray | None, *args: Any, **kwargs: Any) -> tuple[int, int, int]:
+    n = 0 if out is None else out.size
     return 0, n, n
 
 
@@ -101,7 +104,7 @@ def _matmul_rule(out: Any, a: Any, b: Any, *args: Any, **kwargs: Any) -> tuple[i
 
 def _linear_rule(out: Any, x: Any, weight: Any, bias: Any = None) -> tuple[int, int, int]:
     shape = _shape(x)
-    return linear_flops(int(np.prod(shape[:-1], dtype=np.int64)), shape[-1], _shape(weight)[0], bias is not None)
+    return linear_flops(math.prod(shape[:-1]), shape[-1], _shape(weight)[0], bias is not None)
 
 
 for _names, _rule in ((("Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "Sqrt", "Abs", "Clamp",

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from .. import autograd
 from ..layers import Module
 from ..tensor import Tensor, add_methods
@@ -20,7 +22,7 @@ from ..tensor import Tensor, add_methods
 __all__ = ['PROFILED_METHODS', 'PROFILED_FUNCTIONS', 'Event', 'OperationStats', 'operation_table', 'Profiler']
 
 # Names from the other files of 19_benchmarking.ipynb (added by `python -m course export`)
-from .flops import _array, _library_modules, _nbytes, _op_functions, _replace_attribute, _wrap_everywhere
+from .flops import _library_modules, _nbytes, _op_functions, _replace_attribute, _wrap_everywhere
 from .timing import format_time
 
 # %% ../../nbs/19_benchmarking.ipynb #profiler-events
@@ -88,7 +90,7 @@ class Profiler:
     def wrap(self, function: Callable, kind: str = "op", name: str | None = None,
              cost: Callable[..., tuple[int, int]] | None = None) -> Callable:
         """`function`, recording one event per call: named `name` (None: the type of the first
-        argument), with `cost(output, *args, **kwargs)` → (FLOPs, bytes) when the call returns;
+        argument), with `cost(output, args, kwargs)` → (FLOPs, bytes) when the call returns;
         self time = duration minus the time of the calls inside it."""
         clock, stack, records = self.clock, self._stack, self._records
 
@@ -99,7 +101,7 @@ class Profiler:
             try:
                 output = function(*args, **kwargs)
                 if cost is not None:
-                    counts = cost(output, *args, **kwargs)
+                    counts = cost(output, args, kwargs)
                 return output
             finally:  # a call that raised is still an event, with no counts
                 finish = clock()
@@ -110,7 +112,7 @@ class Profiler:
                 records.append((name if name is not None else type(args[0]).__name__, kind, frame[0], finish,
                                 duration - frame[1], counts[0], counts[1], len(stack)))
 
-        return functools.wraps(function)(timed)
+        return timed
 
     def _open(self) -> None:
         "Begin a call recorded by hooks (a module's pre-hook); `_close` ends it, as `wrap` does."
@@ -133,12 +135,14 @@ PROFILED_METHODS = ("argmax", "backward")
 PROFILED_FUNCTIONS = ("cross_entropy", "dropout")
 
 
-def _op_cost(op: Op) -> Callable[..., tuple[int, int]]:
+def _op_cost(op: Op) -> Callable[[Any, tuple, dict], tuple[int, int]]:
     "(forward FLOPs, bytes) of one call of `op` from its rules; bytes by default: the arrays in and out."
     flops, moved = op.flops, op.bytes_moved
 
-    def cost(out, *args, **kwargs):
-        array = _array(out)  # rules take the output's array, as VJPs do
+    def cost(out, args, kwargs):  # runs on every call: written out, few helper calls
+        array = getattr(out, "data", None)  # rules take the output's array, as VJPs do (ops return tensors)
+        if not isinstance(array, np.ndarray):
+            array = None
         return (flops(array, *args, **kwargs)[1] if flops is not None else 0,
                 moved(array, *args, **kwargs) if moved is not None else _nbytes(args) + _nbytes(array))
     return cost
@@ -160,7 +164,7 @@ class _ProfilerInstall:
                     calls.setdefault(function, ("op", name, None))
 
         def profiled(function: Callable, how: tuple) -> Callable:  # how: (kind, name, cost)
-            wrapper = self.wrap(function, *how)
+            wrapper = functools.wraps(function)(self.wrap(function, *how))
             wrapper.__profiled__ = True
             return wrapper
 
@@ -173,14 +177,13 @@ class _ProfilerInstall:
         record = autograd._record
         if getattr(record, "__profiled__", False):
             return
-        wrap, ops = self.wrap, autograd.OPS
+        wrap, rules = self.wrap, {name: op.flops for name, op in autograd.OPS.items()}
 
         def timed_record(out, name, inputs, backward):
-            op = ops.get(name)
-            flops = op.flops if op is not None else None
+            flops = rules.get(name)
             out_data = out.data  # the array, not the tensor: the node must not refer back to its output
 
-            def backward_cost(grads, *args):  # counted when the backward runs
+            def backward_cost(grads, args, kwargs):  # counted when the backward runs
                 return (flops(out_data, *inputs)[2] if flops is not None else 0,
                         _nbytes(inputs) + 2 * out_data.nbytes)
 
@@ -198,7 +201,7 @@ class _ProfilerInstall:
                     lambda m, inputs, output, label=label: self._close(label, "module"))
                 self._undo += [pre.remove, post.remove]
             return
-        call = self.wrap(Module.__call__, "module")
+        call = functools.wraps(Module.__call__)(self.wrap(Module.__call__, "module"))
         call.__profiled__ = True
         _replace_attribute(Module, "__call__", call, self._undo)
 
