@@ -148,6 +148,9 @@ BAD_EXPORTS = {
     "name from a cell that is not exported": (("#| default_exp pkg", "SCALE = 2",
                                                "#| export\ndef f(x):\n    return SCALE * x"),
                                               r"tinytorch/pkg.py uses 'SCALE', which no exported cell defines or imports"),
+    "future import after code": (("#| default_exp pkg", "#| export pkg.a\nx = 1",
+                                  "#| export pkg.a\nfrom __future__ import annotations"),
+                                 r"exported code does not parse: from __future__ imports must occur at the beginning"),
     "files importing each other": (("#| default_exp pkg", "#| export pkg.a\ndef f():\n    return g()",
                                     "#| export pkg.b\ndef g():\n    return f()"),
                                    r"exported files would import each other in a cycle: pkg.a → pkg.b → pkg.a"),
@@ -160,8 +163,10 @@ def test_bad_export_targets_are_refused(scratch_course, case):
     write_module(scratch_course / "nbs" / "02_pkg.ipynb", *cells)
     with pytest.raises(NotebookError, match=message):
         build(scratch_course)
+    # the export checks the files it wrote; the cells' own checks stop the build before anything is written
     assert not (scratch_course / "tinytorch").exists() or case in ("name from a cell that is not exported",
-                                                                     "files importing each other")
+                                                                     "files importing each other",
+                                                                     "future import after code")
 
 
 def test_torch_namespace_declarations_are_checked(tmp_path):

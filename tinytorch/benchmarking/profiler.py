@@ -115,11 +115,11 @@ class Profiler:
         return timed
 
     def _open(self) -> None:
-        "Begin a call recorded by hooks (a module's pre-hook); `_close` ends it, as `wrap` does."
+        "Begin a call recorded by hooks (a module's forward pre-hook); `_close` ends it."
         self._stack.append([self.clock(), 0.0])
 
     def _close(self, name: str, kind: str) -> None:
-        "End the innermost call `_open` began and record it (no FLOP or byte counts)."
+        "End the innermost call `_open` began and record it, as `wrap` records a call (no FLOPs or bytes)."
         finish = self.clock()
         start, children = self._stack.pop()
         duration = finish - start
