@@ -225,14 +225,11 @@ def _bindings(functions: Mapping[Callable, Any]) -> list[tuple[Any, str, Callabl
     """(owner, attribute, function) for every place one of `functions` is bound: Tensor's methods and
     the public names of `_library_modules()`."""
     wanted = {id(function): function for function in functions}
-
-    def bound(value: Any) -> bool:
-        return id(value) in wanted and wanted[id(value)] is value
-
-    found = [(Tensor, name, member) for name, member in vars(Tensor).items() if bound(member)]
+    missing = object()  # what no attribute is: `wanted.get(id(value), missing) is value` only for the functions
+    found = [(Tensor, name, member) for name, member in vars(Tensor).items() if wanted.get(id(member), missing) is member]
     for module in _library_modules():
         found += [(module, name, value) for name, value in list(vars(module).items())
-                  if not name.startswith("_") and bound(value)]
+                  if wanted.get(id(value), missing) is value and not name.startswith("_")]
     return found
 
 
