@@ -130,7 +130,7 @@ def cmd_student(args) -> int:
     stubs = student.build(folder)
     print(f"built your library in {folder / 'tinytorch'}:")
     for file, count in stubs.items():
-        print(f"  {file:<22} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
+        print(f"  {file:<24} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
     if args.action == "lab":
         student.lab(folder)
     return 0
