@@ -30,6 +30,7 @@ from tinytorch import benchmarking as bm  # noqa: E402
 from tinytorch.layers import Linear, ReLU, Sequential  # noqa: E402
 from tinytorch.losses import CrossEntropyLoss  # noqa: E402
 from tinytorch.optimizers import SGD  # noqa: E402
+from tinytorch.setup import time_calls  # noqa: E402
 from tinytorch.tensor import Tensor, manual_seed, tensor  # noqa: E402
 from tinytorch.training import load_digits  # noqa: E402
 
@@ -71,7 +72,7 @@ def timer_overhead() -> None:
         start = time.perf_counter()
         timer.measure(number=number, warn=False)
         measured.append(time.perf_counter() - start)
-        bare.append(bm.time_calls(nothing, number * samples))
+        bare.append(time_calls(nothing, number * samples))
     per_sample = (min(measured) - min(bare)) / samples
     print(f"  {samples} samples of {number} no-op calls: {bm.format_time(min(measured))}; the same calls in one loop "
           f"{bm.format_time(min(bare))}; overhead per sample {bm.format_time(max(per_sample, 0.0))} (limit 1 µs)")

@@ -1,6 +1,6 @@
 """Command line of the course tooling: `python -m course COMMAND`.
 
-Maintainers:  export, build, check
+Maintainers:  export, build, check, stats
 Instructors:  grade, report, demo
 Students:     student build DIR, student lab DIR
 """
@@ -23,8 +23,8 @@ def _modules(args) -> list[str]:
 def cmd_export(args) -> int:
     from .library import export_reference
 
-    modules = export_reference(ROOT)
-    print(f"exported {len(modules)} modules to tinytorch/: {', '.join(modules)}")
+    exports = export_reference(ROOT)
+    print(f"exported {len(exports)} modules to tinytorch/: {', '.join(e.name for e in exports)}")
     return 0
 
 
@@ -34,7 +34,16 @@ def cmd_build(args) -> int:
     start = time.perf_counter()
     names = build(ROOT)
     print(f"built tinytorch/, source/ and release/ for {', '.join(names)} "
-          f"in {time.perf_counter() - start:.1f} s")
+          f"in {time.perf_counter() - start:.1f} s\n")
+    return cmd_stats(args)
+
+
+def cmd_stats(args) -> int:
+    "Per module: the library lines it exports, how many of them students write, and the share."
+    from .library import module_stats, stats_table
+
+    print("library code per module (non-blank exported lines; students write those in solution regions):")
+    print(stats_table([module_stats(p) for p in module_notebooks(ROOT / "nbs")]))
     return 0
 
 
@@ -121,7 +130,7 @@ def cmd_student(args) -> int:
     stubs = student.build(folder)
     print(f"built your library in {folder / 'tinytorch'}:")
     for module, count in stubs.items():
-        print(f"  {module:<14} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
+        print(f"  {module:<16} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
     if args.action == "lab":
         student.lab(folder)
     return 0
@@ -134,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("export", help="export nbs/ to the tinytorch/ library (nbdev, markers stripped)")
     sub.add_parser("build", help="export, then build source/ and release/ (nbgrader)")
     sub.add_parser("check", help="fail if tinytorch/, source/ or release/ differ from a fresh build")
+    sub.add_parser("stats", help="per module: exported library lines, lines students write, their share")
     p = sub.add_parser("demo", help="build, autograde the bundled demo class, print the grade table")
     p.add_argument("--module", action="append", help="grade only this module (repeatable)")
     for name, text in (("grade", "autograde submitted/, generate feedback, print the grade table"),
@@ -145,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks")
     args = parser.parse_args(argv)
-    handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "demo": cmd_demo,
+    handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student}[args.command]
     try:
         return handler(args)

@@ -1,6 +1,6 @@
 """Building the course from nbs/: the library, source/ (instructor) and release/ (student).
 
-    nbs/NN_name.ipynb ──export──▶ tinytorch/name.py
+    nbs/NN_name.ipynb ──export──▶ tinytorch/name.py (or the files of a package, tinytorch/name/*.py)
                       ──source──▶ source/NN_name/NN_name.ipynb   (nbgrader cell metadata, no outputs)
                       ──nbgrader generate_assignment──▶ release/NN_name/NN_name.ipynb
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from .library import DATA, PACKAGE, export_notebooks
+from .library import DATA, PACKAGE, export_notebooks, notebook_export
 from .notebooks import CellRole, cell_roles, module_notebooks, read_notebook
 
 #: Folders the build writes and CI compares against a fresh build.
@@ -94,7 +94,9 @@ def build(root: Path, db_url: str | None = None) -> list[str]:
     Nothing is written unless every notebook passes its checks."""
     notebooks = module_notebooks(root / "nbs")
     for path in notebooks:  # check all before writing anything
-        cell_roles(read_notebook(path), path)
+        nb = read_notebook(path)
+        cell_roles(nb, path)
+        notebook_export(nb, path)  # its export targets
     export_notebooks(notebooks, root / PACKAGE, root / DATA)
     for folder in ("source", "release"):
         shutil.rmtree(root / folder, ignore_errors=True)

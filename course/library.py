@@ -1,37 +1,44 @@
 """Exporting notebooks to a `tinytorch` package: the reference library, a student's own, or the
 partial library a module is graded against.
 
-nbdev's `nb_export` does the exporting; the one thing added is a processor that removes the
-nbgrader solution markers (nbdev copies `#| export` cells verbatim and has no plug-in point on
-the command line, so plain `nbdev_export` would leave them in the library).
+nbdev's `nb_export` does the exporting. What is added:
+
+* a processor that removes the nbgrader solution markers (nbdev copies `#| export` cells verbatim
+  and has no plug-in point on the command line, so plain `nbdev_export` would leave them);
+* export targets of its own: a notebook may send cells to several files of its module
+  (`#| default_exp benchmarking` with `#| export benchmarking.timing`, ...). nbdev appends such
+  cells to a file that must already exist; here each file belongs to one notebook and is written
+  afresh, the names one file uses from another of the same notebook are imported for it, and the
+  package's `__init__.py` re-exports every file's names;
+* the package's namespaces: `tinytorch/__init__.py` star-imports each notebook's module in course
+  order, and PyTorch's namespaces (`tt.nn`, `tt.optim`, ...) are generated from the
+  `__torch_namespaces__` literal each library file may declare.
 """
 from __future__ import annotations
 
 import ast
+import builtins
+import re
 import shutil
+import symtable
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
-from .notebooks import default_exp, module_notebooks, read_notebook, strip_marker_lines
+from .notebooks import (SOLUTION_BEGIN, SOLUTION_END, NotebookError, cell_roles, default_exp, directives,
+                        module_notebooks, read_notebook, strip_marker_lines)
 
 PACKAGE = "tinytorch"
 VERSION = "0.1.0"
 DATA = "data"  # files shipped inside the package (tinytorch/data/): the course's small data sets
 
-# PyTorch's namespaces over the flat modules: `tt.nn.Linear`, `tt.nn.functional.relu`, `tt.optim.SGD`.
-# Each is generated from this map with whichever of its names the exported modules define, so
-# partial libraries (grading, a student's own) get them too. A namespace with a child is a package.
-NAMESPACES: dict[str, list[str]] = {
-    "nn": ["Parameter", "Module", "Linear", "Sequential", "Dropout", "Flatten", "Identity", "ReLU",
-           "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "MSELoss", "CrossEntropyLoss", "NLLLoss",
-           "BCELoss", "BCEWithLogitsLoss"],
-    "nn.functional": ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "linear", "dropout",
-                      "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
-                      "binary_cross_entropy_with_logits"],
-    "nn.init": ["uniform_"],
-    "nn.utils": ["clip_grad_norm_"],
-    "optim": ["Optimizer", "SGD", "Adam", "AdamW"],
-    "optim.lr_scheduler": ["LRScheduler", "StepLR", "CosineAnnealingLR"],
-}
+#: The literal a library file assigns to name the PyTorch namespaces its names belong in, e.g.
+#: `__torch_namespaces__ = {"nn": ["Linear"], "nn.functional": ["linear"]}` (read with `ast`).
+TORCH_NAMESPACES = "__torch_namespaces__"
+
+_MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+_MODULE_DUNDERS = {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__path__",
+                   "__builtins__", "__dict__"}
 
 _INIT_HEADER = '''"""tinytorch: a PyTorch-like deep-learning framework built from NumPy, one notebook per module.
 
@@ -40,57 +47,282 @@ __version__ = "{version}"
 '''
 
 
+@dataclass(frozen=True)
+class ModuleExport:
+    """What one module notebook exports. `name` is its module (`#| default_exp`), which the package
+    star-imports; `files` are the library files its cells write, as dotted names in notebook order:
+    `("tensor",)` for a flat module, `("benchmarking.timing", "benchmarking.stats", ...)` for a
+    package (then `name/__init__.py` is generated)."""
+
+    name: str
+    files: tuple[str, ...]
+
+    @property
+    def is_package(self) -> bool:
+        return any(f.startswith(self.name + ".") for f in self.files)
+
+
+def module_path(lib_dir: Path, module: str) -> Path:
+    "The file of the dotted `module` in the package folder `lib_dir` (`benchmarking.timing` → benchmarking/timing.py)."
+    return (Path(lib_dir) / Path(*module.split("."))).with_suffix(".py")
+
+
+def notebook_export(nb, path: Path | str) -> ModuleExport:
+    """The module and files a notebook exports, after checking its export targets: a target is the
+    module itself or one of its submodules; a notebook with submodule targets is a package, and
+    each of its `#| export` cells names its file. (Works on release notebooks too: it reads only
+    the directives, not the grading markers that `cell_roles` checks.)"""
+    try:
+        name = default_exp(nb)
+    except LookupError as e:
+        raise NotebookError(path, f"{e}: the module has no library name") from None
+    if not _MODULE_NAME.match(name):
+        raise NotebookError(path, f"'#| default_exp {name}' is not a module name (lower_snake_case, dotted)")
+    targets: list[tuple[int, str | None]] = []
+    for index, cell in enumerate(nb.cells):
+        words = next((w for w in directives(cell.source) if w and w[0] == "export"), None)
+        if cell.cell_type != "code" or words is None:
+            continue
+        if len(words) > 2:
+            raise NotebookError(path, f"'#| export' takes at most one target, got {' '.join(words[1:])}", index)
+        target = words[1] if len(words) == 2 else None
+        if target is not None and not (target == name or target.startswith(name + ".")):
+            raise NotebookError(path, f"'#| export {target}': a cell exports to its notebook's module '{name}' "
+                                      f"or to a submodule of it ('{name}.something')", index)
+        if target is not None and not _MODULE_NAME.match(target):
+            raise NotebookError(path, f"'#| export {target}': not a module name (lower_snake_case, dotted)", index)
+        targets.append((index, target))
+    if any(t is not None and t != name for _, t in targets):
+        for index, target in targets:
+            if target is None or target == name:
+                raise NotebookError(path, f"this notebook exports to submodules of '{name}' (a package), so "
+                                          f"each '#| export' names its file: '#| export {name}.something'", index)
+    files = list(dict.fromkeys(t or name for _, t in targets))
+    return ModuleExport(name, tuple(files or [name]))
+
+
+def module_exports(nbs_dir: Path) -> list[ModuleExport]:
+    "The exports of every module notebook in `nbs_dir`, in course order."
+    return [notebook_export(read_notebook(p), p) for p in module_notebooks(nbs_dir)]
+
+
 def strip_grading_markers(cell) -> None:
     "nbdev export processor: drop `### BEGIN/END SOLUTION` lines from exported code."
     if cell.cell_type == "code":
         cell.source = strip_marker_lines(cell.source)
 
 
+def _literal(path: Path, variable: str):
+    "The value of the top-level literal assignment `variable = ...` in the Python file `path` (None if absent)."
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == variable for t in node.targets):
+            return ast.literal_eval(node.value)
+    return None
+
+
 def exported_names(lib_dir: Path, module: str) -> list[str]:
-    "The names in `__all__` of the exported module `module` (nbdev writes one per module)."
-    tree = ast.parse((Path(lib_dir) / Path(*module.split("."))).with_suffix(".py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    return []
+    "The names in `__all__` of the exported `module`: a file, or a package's generated `__init__.py`."
+    path = module_path(lib_dir, module)
+    if not path.exists():
+        path = Path(lib_dir).joinpath(*module.split("."), "__init__.py")
+    return list(_literal(path, "__all__") or [])
 
 
-def write_namespaces(lib_dir: Path, modules: list[str]) -> list[str]:
-    """Write the NAMESPACES packages and modules into `lib_dir`, each importing its names from the
-    module that defines them; return the top-level namespaces written."""
+# --- the files of one notebook: names they take from each other ---------------------------------
+
+def top_level_names(source: str) -> set[str]:
+    "The names a module's code defines at its top level (functions, classes, assignments), not what it imports."
+    table = symtable.symtable(source, "<module>", "exec")
+    return {s.get_name() for s in table.get_symbols() if s.is_assigned() and not s.is_imported()}
+
+
+def free_names(source: str) -> set[str]:
+    "The global names a module's code reads (at top level or inside its functions and classes) and never binds."
+    top = symtable.symtable(source, "<module>", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    used: set[str] = set()
+
+    def visit(table) -> None:
+        for symbol in table.get_symbols():
+            if symbol.is_referenced() and (table is top or symbol.is_global()):
+                used.add(symbol.get_name())
+        for child in table.get_children():
+            visit(child)
+
+    visit(top)
+    return used - bound - set(dir(builtins)) - _MODULE_DUNDERS
+
+
+def _relative(module: str, importer: str) -> str:
+    "The relative name of `module` seen from the file `importer` (both dotted, in one package)."
+    package, target = importer.split(".")[:-1], module.split(".")
+    common = 0
+    while common < min(len(package), len(target) - 1) and package[common] == target[common]:
+        common += 1
+    return "." * (len(package) - common + 1) + ".".join(target[common:])
+
+
+def link_files(lib_dir: Path, export: ModuleExport, notebook: Path | str, strict: bool = True) -> None:
+    """Give each exported file an import of the names it uses from the other files of its notebook
+    (in the notebook they share one namespace; in the library they are separate modules), and check
+    that every name a file uses is defined or imported somewhere: the notebook cannot show a name
+    that only a cell outside the library defines. Raises NotebookError for such a name or for
+    files that would import each other in a cycle; with `strict=False` (a student's library, work
+    in progress) unparsable files and undefined names are left for Python to report when used."""
+    sources = {f: module_path(lib_dir, f).read_text(encoding="utf-8") for f in export.files}
+    try:
+        for file, source in sources.items():
+            compile(source, str(module_path(Path(PACKAGE), file)), "exec", dont_inherit=True)
+        defined = {f: top_level_names(source) for f, source in sources.items()}
+        free = {f: free_names(source) for f, source in sources.items()}
+    except SyntaxError as error:
+        if not strict:
+            return
+        raise NotebookError(notebook, f"exported code does not parse: {error}") from None
+    imports: dict[str, dict[str, list[str]]] = {}
+    for file, source in sources.items():
+        if re.search(r"^\s*from\s+\S+\s+import\s+\*", source, re.M):
+            continue  # names arrive unseen: nothing to check
+        wanted: dict[str, list[str]] = {}
+        for name in sorted(free[file]):
+            homes = [other for other in export.files if other != file and name in defined[other]]
+            if not homes and strict:
+                raise NotebookError(notebook, f"{module_path(Path(PACKAGE), file)} uses '{name}', which no exported "
+                                              "cell defines or imports: the notebook has it from a cell that is not "
+                                              "exported; export it, or import it in this file's first cell")
+            if homes:
+                wanted.setdefault(homes[0], []).append(name)
+        imports[file] = wanted
+    _check_acyclic(imports, notebook)
+    for file, wanted in imports.items():
+        if wanted:
+            _insert_imports(module_path(lib_dir, file), file, wanted, Path(notebook).name)
+
+
+def _check_acyclic(imports: dict[str, dict[str, list[str]]], notebook: Path | str) -> None:
+    state: dict[str, str] = {}
+
+    def visit(file: str, chain: list[str]) -> None:
+        if state.get(file) == "done":
+            return
+        if state.get(file) == "open":
+            cycle = chain[chain.index(file):] + [file]
+            raise NotebookError(notebook, "exported files would import each other in a cycle: " + " → ".join(cycle)
+                                + "; move the shared definitions into one file")
+        state[file] = "open"
+        for other in imports.get(file, {}):
+            visit(other, chain + [file])
+        state[file] = "done"
+
+    for file in imports:
+        visit(file, [])
+
+
+def _insert_imports(path: Path, file: str, wanted: dict[str, list[str]], notebook_name: str) -> None:
+    "Add `from .other import names` lines after the `__all__` that nbdev wrote into `path`."
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    anchor = next(node for node in tree.body if isinstance(node, ast.Assign)
+                  and any(getattr(t, "id", None) == "__all__" for t in node.targets))
+    lines = text.split("\n")
+    block = [f"# Names from the other files of {notebook_name} (added by `python -m course export`)"]
+    block += [f"from {_relative(other, file)} import {', '.join(names)}" for other, names in wanted.items()]
+    lines[anchor.end_lineno:anchor.end_lineno] = [""] + block
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+# --- the package's __init__ files and PyTorch's namespaces -----------------------------------------
+
+def torch_namespaces(lib_dir: Path, files: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """namespace → [(file, name)] from the `__torch_namespaces__` declarations of `files` (in order).
+    Raises ValueError for a declared name the file does not export, or one declared twice."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for file in files:
+        declared = _literal(module_path(lib_dir, file), TORCH_NAMESPACES) or {}
+        names = set(exported_names(lib_dir, file))
+        for namespace, members in declared.items():
+            if not _MODULE_NAME.match(namespace):
+                raise ValueError(f"{file}: {TORCH_NAMESPACES} names '{namespace}', not a dotted module name")
+            for name in members:
+                if name not in names:
+                    raise ValueError(f"{file}: {TORCH_NAMESPACES} puts '{name}' in '{namespace}', but the file does "
+                                     "not export it")
+                if (namespace, name) in seen:
+                    raise ValueError(f"'{namespace}.{name}' is declared by both {seen[namespace, name]} and {file}")
+                seen[namespace, name] = file
+                found.setdefault(namespace, []).append((file, name))
+    return found
+
+
+def write_namespaces(lib_dir: Path, files: list[str]) -> list[str]:
+    """Write the PyTorch namespaces the files declare, as packages and modules in `lib_dir`, each
+    importing its names from the file that defines them; return the top-level namespaces written.
+    A namespace with a child namespace is a package; a parent without names of its own is made
+    for its children."""
     lib_dir = Path(lib_dir)
-    home = {name: module for module in modules for name in exported_names(lib_dir, module)}
-    present = {ns: [n for n in names if n in home] for ns, names in NAMESPACES.items()}
-    present = {ns: names for ns, names in present.items()
-               if names or any(other.startswith(ns + ".") and present_names
-                               for other, present_names in present.items())}
-    for namespace, names in present.items():
+    declared = torch_namespaces(lib_dir, files)
+    namespaces = set(declared)
+    for namespace in declared:  # parents of declared namespaces exist too
         parts = namespace.split(".")
-        children = sorted(n.split(".")[-1] for n in present if n.rsplit(".", 1)[0] == namespace and "." in n)
+        namespaces.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    for namespace in sorted(namespaces):
+        parts = namespace.split(".")
+        children = sorted(n.split(".")[-1] for n in namespaces if n.rsplit(".", 1)[0] == namespace and "." in n)
         path = lib_dir.joinpath(*parts)
         path = path / "__init__.py" if children else path.with_suffix(".py")
+        if any(module_path(lib_dir, f) == path or lib_dir.joinpath(*f.split(".")[:-1], "__init__.py") == path
+               for f in files):
+            raise ValueError(f"the namespace tinytorch.{namespace} would overwrite an exported file ({path.name})")
         path.parent.mkdir(parents=True, exist_ok=True)
         up = "." * (len(parts) + (1 if children else 0))
         lines = [f'"""tinytorch.{namespace}: PyTorch\'s `torch.{namespace}` names for tinytorch\'s own.'
                  '\n\nGenerated by `python -m course export`; do not edit."""']
-        by_module: dict[str, list[str]] = {}
-        for name in names:
-            by_module.setdefault(home[name], []).append(name)
-        lines += [f"from {up}{module} import {', '.join(found)}  # noqa: F401" for module, found in by_module.items()]
+        by_file: dict[str, list[str]] = {}
+        for file, name in declared.get(namespace, []):
+            by_file.setdefault(file, []).append(name)
+        lines += [f"from {up}{file} import {', '.join(names)}  # noqa: F401" for file, names in by_file.items()]
         lines += [f"from . import {', '.join(children)}  # noqa: F401"] if children else []
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return [ns for ns in present if "." not in ns]
+    return sorted(n for n in namespaces if "." not in n)
 
 
-def write_init(lib_dir: Path, modules: list[str]) -> None:
-    """Write `lib_dir/__init__.py` importing `modules` (in course order) into the package namespace,
-    then the PyTorch-style namespaces, so `import tinytorch as tt; tt.Tensor; tt.nn.Linear` work with
-    whichever modules exist."""
+def _write_package_init(lib_dir: Path, export: ModuleExport) -> None:
+    "`name/__init__.py` of a package notebook: every file's names, as one namespace."
+    files = [f for f in export.files if f.startswith(export.name + ".")]
+    names = list(dict.fromkeys(n for f in files for n in exported_names(lib_dir, f)))
+    relative = [_relative(f, export.name + ".__init__") for f in files]
+    listing = textwrap.fill(", ".join(r.lstrip(".") for r in relative), 96)
+    lines = [f'"""tinytorch.{export.name}: the names of its files, in one namespace:\n\n{listing}.\n\n'
+             'Generated by `python -m course export`; do not edit."""']
+    lines += [f"from {r} import *  # noqa: F401,F403" for r in relative]
+    lines.append(textwrap.fill(f"__all__ = [{', '.join(repr(n) for n in names)}]", 120, subsequent_indent=" " * 11,
+                               break_long_words=False, break_on_hyphens=False))
+    Path(lib_dir).joinpath(*export.name.split("."), "__init__.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_init(lib_dir: Path, exports: list[ModuleExport]) -> None:
+    """Write the generated `__init__.py` files: one per package notebook (its files' names), an
+    empty one for every other folder the files are in, and `lib_dir/__init__.py` importing each
+    module (in course order) and the PyTorch namespaces, so `import tinytorch as tt; tt.Tensor;
+    tt.nn.Linear` work with whichever modules exist."""
+    lib_dir = Path(lib_dir)
+    for export in exports:
+        if export.is_package:
+            _write_package_init(lib_dir, export)
+    for export in exports:
+        for file in export.files:
+            parts = file.split(".")[:-1]
+            for depth in range(1, len(parts) + 1):
+                init = lib_dir.joinpath(*parts[:depth], "__init__.py")
+                if not init.exists():
+                    init.write_text(f'"""tinytorch.{".".join(parts[:depth])}.\n\nGenerated by `python -m course '
+                                    'export`; do not edit."""\n', encoding="utf-8")
     lines = [_INIT_HEADER.format(version=VERSION)]
-    lines += [f"from .{name} import *  # noqa: F401,F403" for name in modules]
-    namespaces = write_namespaces(lib_dir, modules)
+    lines += [f"from .{export.name} import *  # noqa: F401,F403" for export in exports]
+    namespaces = write_namespaces(lib_dir, [f for export in exports for f in export.files])
     lines += [f"from . import {', '.join(namespaces)}  # noqa: F401"] if namespaces else []
-    (Path(lib_dir) / "__init__.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (lib_dir / "__init__.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def copy_data(data_dir: Path, lib_dir: Path) -> None:
@@ -99,43 +331,105 @@ def copy_data(data_dir: Path, lib_dir: Path) -> None:
         shutil.copytree(data_dir, Path(lib_dir) / DATA, dirs_exist_ok=True)
 
 
-def export_notebooks(notebooks: list[Path], lib_dir: Path, data_dir: Path | None = None) -> list[str]:
-    """Export `notebooks` into the package folder `lib_dir` (created afresh); return module names.
+def _module_maker():
+    "nbdev's ModuleMaker, writing every target as a new file (nbdev appends to an existing one)."
+    from nbdev.maker import ModuleMaker
 
-    Used for the reference library (nbs/ → tinytorch/) and for a student's library built from
-    their release notebooks."""
+    class NewModuleMaker(ModuleMaker):
+        def __init__(self, dest, name, nb_path, is_new=True, **kwargs):
+            super().__init__(dest, name, nb_path, is_new=True, **kwargs)
+
+    return NewModuleMaker
+
+
+def export_notebooks(notebooks: list[Path], lib_dir: Path, data_dir: Path | None = None,
+                     strict: bool = True) -> list[ModuleExport]:
+    """Export `notebooks` into the package folder `lib_dir` (created afresh); return what each exported.
+
+    Used for the reference library (nbs/ → tinytorch/) and, with `strict=False` (see `link_files`),
+    for a student's library built from their release notebooks."""
     from nbdev.export import nb_export  # heavy import, only needed when exporting
 
     lib_dir = Path(lib_dir)
     if lib_dir.exists():
         shutil.rmtree(lib_dir)
     lib_dir.mkdir(parents=True)
-    modules = []
+    maker = _module_maker()
+    exports = []
     for notebook in notebooks:
-        nb_export(str(notebook), lib_path=str(lib_dir), procs=[strip_grading_markers])
-        modules.append(default_exp(read_notebook(notebook)))
+        export = notebook_export(read_notebook(notebook), notebook)
+        for earlier in exports:
+            clash = set(earlier.files) & set(export.files) or ({earlier.name} & {export.name})
+            if clash:
+                raise NotebookError(notebook, f"exports {', '.join(sorted(clash))}, which an earlier notebook exports")
+        nb_export(str(notebook), lib_path=str(lib_dir), procs=[strip_grading_markers], mod_maker=maker)
+        link_files(lib_dir, export, notebook, strict)
+        exports.append(export)
     if data_dir is not None:
         copy_data(data_dir, lib_dir)
-    write_init(lib_dir, modules)
-    return modules
+    write_init(lib_dir, exports)
+    return exports
 
 
-def export_reference(root: Path) -> list[str]:
+def export_reference(root: Path) -> list[ModuleExport]:
     "The maintainers' export: every notebook in `root/nbs` into `root/tinytorch`."
     return export_notebooks(module_notebooks(root / "nbs"), root / PACKAGE, root / DATA)
 
 
-def prefix_library(reference_lib: Path, modules_before: list[str], dest: Path) -> Path:
-    """A copy of the reference library holding only `modules_before` (the modules that come
-    before the one being graded). Returns the folder to put on PYTHONPATH."""
+def prefix_library(reference_lib: Path, exports_before: list[ModuleExport], dest: Path) -> Path:
+    """A copy of the reference library holding exactly the files of `exports_before` (the modules
+    that come before the one being graded), with their generated `__init__` files and namespaces.
+    Returns the folder to put on PYTHONPATH."""
     package = Path(dest) / PACKAGE
     if package.exists():
         shutil.rmtree(package)
     package.mkdir(parents=True)
-    for name in modules_before:
-        relative = Path(*name.split(".")).with_suffix(".py")
-        (package / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(Path(reference_lib) / relative, package / relative)
+    for export in exports_before:
+        for file in export.files:
+            target = module_path(package, file)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(module_path(reference_lib, file), target)
     copy_data(Path(reference_lib) / DATA, package)
-    write_init(package, modules_before)
+    write_init(package, exports_before)
     return Path(dest)
+
+
+# --- how much of each module students write ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModuleStats:
+    "Lines of library code a module exports (non-blank, without directives and markers), and how many students write."
+    module: str
+    exported: int
+    written: int
+
+    @property
+    def share(self) -> float:
+        return self.written / self.exported if self.exported else 0.0
+
+
+def module_stats(notebook: Path) -> ModuleStats:
+    "The exported lines of a module notebook and those inside solution regions (what students write)."
+    nb = read_notebook(notebook)
+    exported = written = 0
+    for cell, role in zip(nb.cells, cell_roles(nb, notebook)):
+        if role is None or not role.exported:
+            continue
+        inside = False
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if text in (SOLUTION_BEGIN, SOLUTION_END):
+                inside = text == SOLUTION_BEGIN
+            elif text and not text.startswith("#|"):
+                exported += 1
+                written += inside
+    return ModuleStats(Path(notebook).stem, exported, written)
+
+
+def stats_table(stats: list[ModuleStats]) -> str:
+    "The per-module table `python -m course stats` prints."
+    lines = [f"{'module':<18} {'exported lines':>14} {'students write':>14} {'share':>6}"]
+    lines += [f"{s.module:<18} {s.exported:>14,} {s.written:>14,} {s.share:>6.1%}" for s in stats]
+    total = ModuleStats("all", sum(s.exported for s in stats), sum(s.written for s in stats))
+    lines.append(f"{total.module:<18} {total.exported:>14,} {total.written:>14,} {total.share:>6.1%}")
+    return "\n".join(lines)

@@ -37,8 +37,8 @@ def build(folder: Path) -> dict[str, int]:
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
-    modules = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA)
-    return {module: stubs_left(notebook) for module, notebook in zip(modules, notebooks)}
+    exports = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA, strict=False)
+    return {export.name: stubs_left(notebook) for export, notebook in zip(exports, notebooks)}
 
 
 def lab_command(folder: Path) -> tuple[list[str], dict[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import time
 
 import numpy as np
@@ -14,6 +15,32 @@ import pytest
 from tinytorch import benchmarking as bm
 from tinytorch.benchmarking import (FakeClock, wilcoxon_signed_rank, Measurement, MeasurementError, MemoryTracker, Timer, compare,
                                     compare_functions, mann_whitney_u, rankdata, t_interval, t_quantile)
+
+# --- the package keeps its public names -------------------------------------------------------------
+
+#: `tinytorch.benchmarking.__all__` when it was one file (before issue 10 split it into a package)
+NAMES_OF_THE_SINGLE_FILE = [
+    'Clock', 'SPREAD_LIMIT', 'EXACT_LIMIT', 'FLOP_RULES', 'PROFILED_METHODS', 'PROFILED_FUNCTIONS', 'STREAM_BYTES',
+    'NUMPY_BYTES', 'MeasurementError', 'UnreliableMeasurementWarning', 'Timer', 'FakeClock', 'clock_overhead',
+    'calibrate_number', 'regularized_beta', 't_cdf', 't_quantile', 't_interval', 'format_time', 'bootstrap_interval',
+    'Measurement', 'u_test_pvalue', 'rankdata', 'mann_whitney_u', 'wilcoxon_signed_rank', 'Comparison', 'compare',
+    'compare_functions', 'MemoryTracker', 'CallStats', 'profile', 'linear_flops', 'LayerCount', 'register_flop_rule',
+    'FlopReport', 'count_flops', 'Event', 'OperationStats', 'operation_table', 'Profiler', 'PerformanceResult',
+    'measure_performance', 'SuiteResult', 'benchmark_suite', 'pareto_front', 'plot_performance_comparison',
+    'peak_gflops', 'memory_bandwidth', 'cache_sizes', 'cache_sweep', 'plot_cache_sweep', 'classify_bound',
+    'roofline_plot', 'machine_fingerprint', 'save_baseline', 'RegressionReport', 'check_regression',
+    'markdown_report', 'html_report', 'write_report', 'WorkerTimeline', 'DistributedProfile', 'profile_workers']
+
+
+def test_the_package_keeps_every_public_name():
+    import tinytorch as tt
+
+    missing = [name for name in NAMES_OF_THE_SINGLE_FILE if name not in bm.__all__ or not hasattr(bm, name)]
+    assert not missing, f"tinytorch.benchmarking lost {missing}"
+    assert all(getattr(tt, name) is getattr(bm, name) for name in NAMES_OF_THE_SINGLE_FILE)
+    assert len(bm.__all__) == len(set(bm.__all__))
+    assert bm.Timer.__module__ == "tinytorch.benchmarking.timing" and bm.Profiler.__module__ == "tinytorch.benchmarking.profiler"
+
 
 # --- Student's t, by the table -------------------------------------------------------------------
 
@@ -204,6 +231,25 @@ def test_compare_threshold_and_speedup_interval():
     assert low < 1.02 < high
 
 
+def test_a_slowdown_is_printed_with_the_interval_of_the_same_ratio():
+    rng = np.random.default_rng(4)
+    fast, slow = Measurement(rng.lognormal(np.log(1e-3), 0.05, 15)), Measurement(rng.lognormal(np.log(1.9e-3), 0.05, 15))
+    for comparison, word in ((compare(fast, slow), "slower"), (compare(slow, fast), "faster")):
+        ratio, low, high = _printed_ratio_and_interval(comparison.verdict, word)
+        assert low <= ratio <= high, comparison.verdict
+        assert 1.7 < ratio < 2.1
+    slower = compare(fast, slow)
+    assert _printed_ratio_and_interval(slower.verdict, "slower")[1:] == pytest.approx(
+        (1 / slower.speedup_ci[1], 1 / slower.speedup_ci[0]), abs=0.006)
+
+
+def _printed_ratio_and_interval(verdict: str, word: str) -> tuple[float, float, float]:
+    "The ratio and its interval as a verdict prints them: '1.88x slower (95% CI 1.80-1.95x; ...)'."
+    match = re.match(rf"(\d+\.\d+)x {word} \(95% CI (\d+\.\d+)-(\d+\.\d+)x;", verdict)
+    assert match, verdict
+    return tuple(float(v) for v in match.groups())
+
+
 # --- memory ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [100_000, 1_000_000, 4_000_000])
@@ -320,6 +366,36 @@ def test_suite_table_rows_and_comparison(suite):
     assert [r["Model"] for r in rows] == ["matmul", "slow matmul"] and rows[0]["Accuracy"] == 1.0
     assert "Model" in str(suite) and "slow matmul" in str(suite)
     assert suite.compare("matmul")["slow matmul"].outcome == "slower"
+
+
+_TABLE_ROW = re.compile(r"^(?P<model>.+?)\s+(?P<time>[\d.]+) ms\s+\[\s*(?P<low>[\d.]+),\s*(?P<high>[\d.]+)\] ms"
+                        r"\s+(?P<memory>[\d.]+) MB\s+(?P<accuracy>\S+)\s+(?P<parameters>[\d,]+)$")
+
+
+def parse_suite_table(text: str) -> list[dict]:
+    "The rows of a printed `SuiteResult.table()`, as the numbers they show."
+    rows = []
+    for line in text.splitlines()[1:]:
+        match = _TABLE_ROW.match(line)
+        assert match, f"not a row of the suite table: {line!r}"
+        rows.append({"Model": match["model"], "Time (ms)": float(match["time"]),
+                     "CI (ms)": (float(match["low"]), float(match["high"])), "Memory (MB)": float(match["memory"]),
+                     "Accuracy": match["accuracy"], "Parameters": int(match["parameters"].replace(",", ""))})
+    return rows
+
+
+def test_the_printed_table_agrees_with_the_rows(suite):
+    "Every number the suite prints is the number in its rows, rounded as printed."
+    printed = parse_suite_table(suite.table())
+    assert [r["Model"] for r in printed] == [r["Model"] for r in suite.rows]
+    for shown, row in zip(printed, suite.rows):
+        assert shown["Time (ms)"] == pytest.approx(row["Time (ms)"], abs=5e-4)
+        assert shown["CI (ms)"] == pytest.approx(row["CI (ms)"], abs=5e-4)
+        assert shown["Memory (MB)"] == pytest.approx(row["Memory (MB)"], abs=5e-3)
+        assert shown["Accuracy"] == f"{row['Accuracy']:.2%}" and shown["Parameters"] == row["Parameters"]
+    for name, comparison in suite.compare("matmul").items():  # each printed ratio lies in its printed interval
+        ratio, low, high = _printed_ratio_and_interval(comparison.verdict, comparison.outcome.split()[0])
+        assert low <= ratio <= high
 
 
 def test_regression_baseline_round_trip(suite, tmp_path):
@@ -442,21 +518,80 @@ def test_count_flops_of_an_mlp_is_the_analytical_formula(rows):
     assert first.bytes == rows * 64 * 4 + (128 * 64 + 128) * 4 + rows * 128 * 4
 
 
-def test_count_flops_lists_unknown_modules_and_learns_rules():
-    class Halve(Module):
+def test_count_flops_lists_work_it_cannot_see_and_learns_rules():
+    class Halve(Module):  # a registered op (Mul): counted without a rule
         def forward(self, x):
             return x * 0.5
 
-    model = Sequential(Linear(8, 4), Halve())
-    report = bm.count_flops(model, Tensor(np.ones((2, 8), np.float32)))
-    assert report.not_counted == ["1 (Halve)"] and "NOT COUNTED" in str(report)
-    bm.register_flop_rule(Halve, lambda m, inputs, output: (0, output.data.size, output.data.size))
+    class NumpyHalve(Module):  # works on the array directly: invisible to the op rules
+        def forward(self, x):
+            return Tensor(x.data * 0.5)
+
+    class Same(Module):  # returns its input: no work
+        def forward(self, x):
+            return x
+
+    x = Tensor(np.ones((2, 8), np.float32))
+    report = bm.count_flops(Sequential(Linear(8, 4), Halve(), NumpyHalve(), Same()), x)
+    assert [(l.name, l.counted, l.forward_flops) for l in report.layers] == [
+        ("0", True, 2 * 2 * 8 * 4 + 2 * 4), ("1", True, 8), ("2", False, 0), ("3", True, 0)]
+    assert report.not_counted == ["2 (NumpyHalve)"] and "NOT COUNTED" in str(report)
+    assert "computed outside tinytorch's operations" in str(report)
+    bm.register_flop_rule(NumpyHalve, lambda m, inputs, output: (0, output.data.size, output.data.size))
     try:
-        assert bm.count_flops(model, Tensor(np.ones((2, 8), np.float32))).not_counted == []
+        assert bm.count_flops(Sequential(Linear(8, 4), NumpyHalve()), x).not_counted == []
     finally:
-        del bm.FLOP_RULES["Halve"]
+        del bm.FLOP_RULES["NumpyHalve"]
     with pytest.raises(TypeError, match="tinytorch Module"):
         bm.count_flops(lambda x: x, np.ones(3))
+
+
+def test_count_flops_reports_ops_outside_leaf_modules():
+    class Net(Module):
+        def __init__(self):
+            self.fc = Linear(8, 4)
+
+        def forward(self, x):
+            return (self.fc(x) * 2).sum()
+
+    rows = {l.name: l for l in bm.count_flops(Net(), Tensor(np.ones((3, 8), np.float32))).layers}
+    assert set(rows) == {"fc", "(outside leaf modules)"}
+    assert rows["(outside leaf modules)"].forward_flops == 12 + 12 and rows["(outside leaf modules)"].kind == "ops"
+
+
+def test_a_new_op_is_one_declaration():
+    """Issue 10, part 2: an op declared once with `differentiable(..., flops=...)` is differentiable,
+    profiled (forward and backward) and counted by count_flops, with no other table to edit."""
+    import sys
+    import types
+
+    from tinytorch.autograd import OPS, differentiable
+
+    def plain_cube(x):
+        return Tensor(x.data ** 3)
+
+    def cube_vjp(grad, out, x):
+        return (3 * x.data ** 2 * grad,)
+
+    module = types.ModuleType("tinytorch.scratch_cube")  # as if a later module's file defined it
+    module.cube = differentiable("Cube", plain_cube, cube_vjp, flops=lambda out, x: (0, 2 * out.size, 3 * x.data.size))
+    sys.modules[module.__name__] = module
+    try:
+        class CubeLayer(Module):
+            def forward(self, x):
+                return module.cube(x)
+
+        x = Tensor(np.ones((4, 5), np.float32), requires_grad=True)
+        report = bm.count_flops(Sequential(CubeLayer()), x)
+        assert (report.forward, report.backward, report.not_counted) == (40, 60, [])
+        with bm.Profiler() as profiler:
+            module.cube(x).sum().backward()
+        rows = {op.name: op for op in profiler.operations()}
+        assert rows["Cube"].flops == 40 and rows["CubeBackward"].flops == 60
+        np.testing.assert_allclose(x.grad.data, 3.0)
+    finally:
+        del sys.modules[module.__name__]
+        del OPS["Cube"]
 
 
 def _training_step():
@@ -483,7 +618,9 @@ def test_profiler_records_modules_ops_and_backward(tmp_path):
     with bm.Profiler() as profiler:
         step()
     names = {op.name for op in profiler.operations()}
-    assert {"linear", "relu", "linearBackward", "reluBackward"} <= names
+    assert {"linear", "relu", "linearBackward", "reluBackward", "log_softmax", "nll_loss", "backward"} <= names
+    relu_backward = next(op for op in profiler.operations() if op.name == "reluBackward")
+    assert relu_backward.flops == 64 * (128 + 64)  # from the op's rule, as the forward's
     linear = next(op for op in profiler.operations() if op.name == "linear")
     assert linear.calls == 3 and linear.flops == 2 * 64 * (64 * 128 + 128 * 64 + 64 * 10) + 64 * (128 + 64 + 10)
     assert {"Sequential", "Linear", "ReLU"} <= set(profiler.modules())
@@ -533,17 +670,35 @@ def test_measure_performance_of_a_tinytorch_model():
 
 
 def test_benchmark_digits_command_writes_the_reports(tmp_path):
-    "The documented command: trains the digits MLP, runs a suite over its serving variants, writes reports."
+    """The documented command: trains the digits MLP, runs a suite over its serving variants, writes
+    reports; what it prints agrees with itself and with the report (every variant is the same
+    9,610-parameter MLP; each comparison's ratio lies in its interval, of the same ratio)."""
     import subprocess
     import sys
 
     from course import ROOT
 
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "benchmark_digits.py"), "--out", str(tmp_path),
-                             "--samples", "3"], capture_output=True, text=True, timeout=300)
+                             "--samples", "5"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "row by row vs baseline" in result.stdout
+    lines = result.stdout.splitlines()
+    printed = parse_suite_table("\n".join(lines[:5]))
+    names = ["baseline (float32, batched)", "float64", "row by row", "recomputed statistics"]
+    assert [row["Model"] for row in printed] == names
+    assert all(row["Parameters"] == 9_610 for row in printed), printed
     html_text, markdown = (tmp_path / "digits.html").read_text(), (tmp_path / "digits.md").read_text()
-    for name in ("baseline (float32, batched)", "float64", "row by row", "recomputed statistics"):
-        assert name in html_text and name in markdown
+    for row in printed:
+        assert row["Model"] in html_text
+        cells = next(line for line in markdown.splitlines() if line.startswith(f"| {row['Model']} |")).split(" | ")
+        assert float(cells[1]) == row["Time (ms)"] and cells[5] == "9,610"
+        assert tuple(float(v) for v in cells[2].split("–")) == row["CI (ms)"]
+    verdicts = [line.split(": ", 1)[1] for line in lines if " vs baseline (float32, batched): " in line]
+    assert len(verdicts) == 3 and "row by row vs baseline" in result.stdout
+    for verdict in verdicts:
+        if verdict.startswith("no significant difference"):
+            match = re.search(r"speed-up (\d+\.\d+)x, 95% CI (\d+\.\d+)-(\d+\.\d+)x", verdict)
+            ratio, low, high = (float(v) for v in match.groups())
+        else:
+            ratio, low, high = _printed_ratio_and_interval(verdict, verdict.split()[1])
+        assert low <= ratio <= high, verdict
     assert "data:image/png;base64," in html_text, "the HTML report embeds its plot"

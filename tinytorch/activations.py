@@ -106,3 +106,9 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 def log_softmax_backward(y: Tensor, grad_output: Tensor, dim: int) -> Tensor:
     "The gradient with respect to log_softmax's input, from its output `y`: grad_output - exp(y) * sum(grad_output, dim)."
     return _wrap(grad_output.data - np.exp(y.data) * grad_output.data.sum(axis=dim, keepdims=True))
+
+# %% ../nbs/03_activations.ipynb #torch-namespaces
+# PyTorch's namespaces for this module's names (`tt.nn.functional.relu`, ...): the build reads this literal
+__torch_namespaces__ = {
+    "nn.functional": ["relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"],
+}

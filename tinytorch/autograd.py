@@ -12,7 +12,8 @@ from .tensor import Tensor, _axis, _wrap, add_methods
 from . import activations, layers, losses
 
 # %% auto #0
-__all__ = ['is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'differentiable', 'replace_function', 'unbroadcast', 'grad']
+__all__ = ['OPS', 'is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'Op', 'register_op', 'differentiable',
+           'replace_function', 'unbroadcast', 'grad']
 
 # %% ../nbs/07_autograd.ipynb #grad-mode
 _grad_enabled = True
@@ -89,14 +90,52 @@ def _record(out: Tensor, name: str, inputs: tuple, backward: Callable[[np.ndarra
     return out
 
 # %% ../nbs/07_autograd.ipynb #differentiable
-def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Sequence[str] = ("x",)) -> Callable:
-    """`plain` (a forward from modules 02–05) made to record its node.
+class Op:
+    """One differentiable operation, as the registry `OPS` records it: its `name` (its nodes print as
+    `<NameBackward>`), `vjps` mapping each function that computes it to that function's VJP (one
+    per calling convention: `__sub__` and `__rsub__` are both "Sub"; None for a function that records
+    its node itself), and optional cost rules that the tools of module 19 read:
+    `flops(out, *args, **kwargs)` → (MACs, forward FLOPs, backward FLOPs) and
+    `bytes_moved(out, *args, **kwargs)` → bytes read and written, from the output's array and the
+    forward's arguments."""
+
+    __slots__ = ("name", "vjps", "flops", "bytes_moved")
+
+    def __init__(self, name: str):
+        self.name, self.vjps, self.flops, self.bytes_moved = name, {}, None, None
+
+    def __repr__(self) -> str:
+        rules = [rule for rule in ("flops", "bytes_moved") if getattr(self, rule) is not None]
+        return f"<Op {self.name}: {len(self.vjps)} function(s){', rules: ' + ', '.join(rules) if rules else ''}>"
+
+
+OPS: dict[str, Op] = {}  # every differentiable operation by name, filled by `differentiable` and `register_op`
+
+
+def register_op(name: str, forward: Callable | None = None, vjp: Callable | None = None, *,
+                flops: Callable | None = None, bytes_moved: Callable | None = None) -> Op:
+    """Record `forward` (a function computing the op `name`) with its `vjp`, and the cost rules given,
+    in `OPS`; return the op. Called again for the same name, it adds the function and sets the rules."""
+    op = OPS.setdefault(name, Op(name))
+    if forward is not None:
+        op.vjps[forward] = vjp
+    if flops is not None:
+        op.flops = flops
+    if bytes_moved is not None:
+        op.bytes_moved = bytes_moved
+    return op
+
+
+def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Sequence[str] = ("x",), *,
+                   flops: Callable | None = None, bytes_moved: Callable | None = None) -> Callable:
+    """`plain` (a forward from modules 02–05) made to record its node, and registered in `OPS`.
 
     `tensor_params` names the leading parameters that may be tensors (given by position or
     keyword). `vjp(grad, out, *args, **kwargs)` maps the output's gradient `grad` and the output's
     array `out` to one gradient (ndarray or None) per leading tensor argument. When nothing needs
     a gradient, the call costs one check more than `plain`. An operation that returns its first
-    argument itself (`to` its own dtype, `contiguous` of a contiguous tensor) records nothing."""
+    argument itself (`to` its own dtype, `contiguous` of a contiguous tensor) records nothing.
+    `flops` and `bytes_moved` are the op's optional cost rules (see `Op`)."""
     plain = getattr(plain, "__wrapped__", plain)  # never wrap a wrapper (re-running a cell)
 
     def forward(*args: Any, **kwargs: Any) -> Any:
@@ -121,6 +160,7 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
 
     forward.__wrapped__ = plain
     forward.__name__, forward.__qualname__, forward.__doc__ = plain.__name__, plain.__qualname__, plain.__doc__
+    register_op(name, forward, vjp, flops=flops, bytes_moved=bytes_moved)
     return forward
 
 
@@ -285,6 +325,7 @@ def _max(self: Tensor, dim: int | None = None, keepdim: bool = False):
 _plain_max = getattr(Tensor.max, "__wrapped__", Tensor.max)
 _max_all = differentiable("Max", _plain_max, _max_all_vjp, ("self",))
 _max.__wrapped__ = _plain_max
+register_op("Max", _max)  # records its own node (with a dim); `_max_all` is registered by differentiable
 
 
 @add_methods(Tensor)

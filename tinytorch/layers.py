@@ -374,3 +374,12 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+# %% ../nbs/04_layers.ipynb #torch-namespaces
+# PyTorch's namespaces for this module's names (`tt.nn.Parameter`, ...): the build reads this literal
+__torch_namespaces__ = {
+    "nn": ["Parameter", "Module", "Linear", "Sequential", "Dropout", "Flatten", "Identity", "ReLU",
+           "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax"],
+    "nn.functional": ["linear", "dropout"],
+    "nn.init": ["uniform_"],
+}

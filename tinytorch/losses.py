@@ -189,3 +189,11 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return binary_cross_entropy_with_logits(input, target, self.reduction)
+
+# %% ../nbs/05_losses.ipynb #torch-namespaces
+# PyTorch's namespaces for this module's names (`tt.nn.MSELoss`, ...): the build reads this literal
+__torch_namespaces__ = {
+    "nn": ["MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss"],
+    "nn.functional": ["mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
+                      "binary_cross_entropy_with_logits"],
+}

@@ -239,3 +239,10 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, epoch: int, base_lr: float) -> float:
         "The learning rate at `epoch` for a group that started at `base_lr`."
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+# %% ../nbs/06_optimizers.ipynb #torch-namespaces
+# PyTorch's namespaces for this module's names (`tt.optim.Optimizer`, ...): the build reads this literal
+__torch_namespaces__ = {
+    "optim": ["Optimizer", "SGD", "Adam", "AdamW"],
+    "optim.lr_scheduler": ["LRScheduler", "StepLR", "CosineAnnealingLR"],
+}

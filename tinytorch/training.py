@@ -100,6 +100,12 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
             g *= scale
     return total
 
+# %% ../nbs/08_training.ipynb #torch-namespaces
+# PyTorch's namespaces for this module's names (`tt.nn.utils.clip_grad_norm_`, ...): the build reads this literal
+__torch_namespaces__ = {
+    "nn.utils": ["clip_grad_norm_"],
+}
+
 # %% ../nbs/08_training.ipynb #trainer
 class Trainer:
     """Trains `model` with `loss_fn` and `optimizer` on NumPy arrays: mini-batches, an optional

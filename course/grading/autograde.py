@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import ROOT
-from ..library import PACKAGE, prefix_library
-from ..notebooks import default_exp, module_notebooks, read_notebook
+from ..library import PACKAGE, module_exports, prefix_library
+from ..notebooks import module_notebooks
 
 #: Folders a submission must never change while it is graded.
 PROTECTED = ("nbs", "source", "release", "submitted", "autograded", PACKAGE, "course", ".build")
@@ -127,7 +127,7 @@ class Snapshot:
 def grading_library(root: Path, module: str) -> Path:
     "Folder holding the reference library of the modules before `module`, for PYTHONPATH."
     names = [p.stem for p in module_notebooks(root / "nbs")]
-    before = [default_exp(read_notebook(root / "nbs" / f"{n}.ipynb")) for n in names[:names.index(module)]]
+    before = module_exports(root / "nbs")[:names.index(module)]
     return prefix_library(root / PACKAGE, before, root / ".build" / "grading" / module)
 
 

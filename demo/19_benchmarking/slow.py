@@ -1,5 +1,5 @@
 # %% mann_whitney
-#| export
+#| export benchmarking.stats
 #| solution mann_whitney
 # Demo student "slow": correct average ranks, found by comparing every value with every other in a
 # Python double loop (n² steps). Passes every correctness test, fails the performance test.
@@ -28,3 +28,17 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
     for value in pooled.tolist():
         counts[value] = counts.get(value, 0) + 1
     return u, u_test_pvalue(u, a.size, b.size, list(counts.values()))
+# %% stream_triad (edit)
+<<<<<<< reference
+    "STREAM's triad a = b + scalar * c, computed into `a` without a temporary array; returns `a`."
+    np.multiply(c, scalar, out=a)
+    np.add(a, b, out=a)
+    return a
+=======
+    "STREAM's triad a = b + scalar * c, computed into `a` without a temporary array; returns `a`."
+    # Demo student "slow": one element at a time in a Python loop. No temporary array and the right
+    # values, so every correctness test passes; the performance test fails.
+    for i in range(a.size):
+        a[i] = b[i] + scalar * c[i]
+    return a
+>>>>>>> student
