@@ -2,7 +2,8 @@
 
 Maintainers:  export, build, check, stats
 Instructors:  grade, report, demo
-Students:     student build DIR, student lab DIR
+Instructors:  kit (the student kit: notebooks, checkpoints, the tito CLI)
+Students:     student build DIR, student lab DIR (or, from the kit, `tito`)
 """
 from __future__ import annotations
 
@@ -125,14 +126,26 @@ def cmd_demo(args) -> int:
 
 def cmd_student(args) -> int:
     from . import student
+    from .library import DATA
 
     folder = Path(args.folder)
-    stubs = student.build(folder)
+    stubs = student.build(folder, ROOT / DATA)
     print(f"built your library in {folder / 'tinytorch'}:")
     for module, count in stubs.items():
         print(f"  {module:<16} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
     if args.action == "lab":
         student.lab(folder)
+    return 0
+
+
+def cmd_kit(args) -> int:
+    "Build the student kit: a folder and a wheel (course/kit.py says what is in it)."
+    from .kit import build_kit
+
+    tree, wheel, modules = build_kit(ROOT, Path(args.out))
+    print(f"student kit with {len(modules)} modules ({', '.join(modules)}):\n  {tree}\n  {wheel}\n"
+          f"students install it into any Python 3.11 environment with\n  pip install {wheel.name}\n"
+          "and then run `tito init` (see kit/README.md)")
     return 0
 
 
@@ -154,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks")
+    p = sub.add_parser("kit", help="build the student kit (release notebooks, checkpoints, tito) as a folder and a wheel")
+    p.add_argument("--out", default=str(ROOT / "dist"), help="where to write it (default: dist/)")
     args = parser.parse_args(argv)
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
-               "grade": cmd_grade, "report": cmd_report, "student": cmd_student}[args.command]
+               "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit}[args.command]
     try:
         return handler(args)
     except (NotebookError, FileNotFoundError) as e:

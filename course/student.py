@@ -12,8 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import ROOT
-from .library import DATA, PACKAGE, export_notebooks
+from .library import PACKAGE, export_notebooks
 from .notebooks import directives, read_notebook
 
 _STUB = re.compile(r"raise NotImplementedError\(\)")
@@ -32,12 +31,14 @@ def stubs_left(notebook: Path) -> int:
                if cell.cell_type == "code" and any(words[:1] == ["solution"] for words in directives(cell.source)))
 
 
-def build(folder: Path) -> dict[str, int]:
-    """Export the student's notebooks to folder/tinytorch; return module → stubs left to write."""
+def build(folder: Path, data_dir: Path | None = None) -> dict[str, int]:
+    """Export the student's notebooks to folder/tinytorch, with the course's data files from
+    `data_dir` (the repository's data/, or the kit's); return module → stubs left to write.
+    (The student kit ships this file: it imports only its siblings notebooks.py and library.py.)"""
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
-    exports = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA, strict=False)
+    exports = export_notebooks(notebooks, Path(folder) / PACKAGE, data_dir, strict=False)
     return {export.name: stubs_left(notebook) for export, notebook in zip(exports, notebooks)}
 
 
