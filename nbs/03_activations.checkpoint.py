@@ -24,7 +24,7 @@ def check_gradients():
     import numpy as np
     import tinytorch as tt
     from tinytorch import activations as A
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(7)
     x, g = rng.standard_normal((3, 4)) + 0.1, rng.standard_normal((3, 4))
     t, go = tt.tensor(x, dtype=tt.float64), tt.tensor(g, dtype=tt.float64)
     cases = {"relu": (A.relu, A.relu_backward(t, go)),

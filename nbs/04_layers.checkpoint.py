@@ -28,7 +28,7 @@ def check_a_layer_learns():
     x = rng.standard_normal((64, 3)).astype(np.float32)
     y = x @ np.array([[2.0, -1.0, 0.5]], dtype=np.float32).T + 0.3
     layer = tt.nn.Linear(3, 1)
-    for _ in range(300):
+    for _epoch in range(300):  # full-batch gradient descent
         pred = layer(tt.tensor(x))
         grad_out = tt.tensor(2 * (pred.numpy() - y) / len(x))
         _, grad_w, grad_b = linear_backward(tt.tensor(x), layer.weight, grad_out, needs_input_grad=False)

@@ -24,7 +24,7 @@ def check_gradients():
     import tinytorch as tt
     from tinytorch.activations import vjp_error
     from tinytorch.losses import cross_entropy, cross_entropy_backward, mse_loss, mse_loss_backward
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(7)
     x, y, target = rng.standard_normal((5, 3)), rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
     one = tt.tensor(1.0, dtype=tt.float64)
     for name, forward, backward in [
