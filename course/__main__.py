@@ -134,7 +134,7 @@ def cmd_student(args) -> int:
     for module, count in stubs.items():
         print(f"  {module:<16} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
     if args.action == "lab":
-        student.lab(folder)
+        student.lab(folder, args.options)
     return 0
 
 
@@ -166,10 +166,14 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--student", action="append", help="only this student (repeatable)")
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
-    p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks")
+    p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "
+                                  "(other options, such as --allow-root, go to JupyterLab)")
     p = sub.add_parser("kit", help="build the student kit (release notebooks, checkpoints, tito) as a folder and a wheel")
     p.add_argument("--out", default=str(ROOT / "dist"), help="where to write it (default: dist/)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not (args.command == "student" and args.action == "lab"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.options = extra  # JupyterLab's options, for `student lab DIR --allow-root ...`
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit}[args.command]
     try:

@@ -42,14 +42,15 @@ def build(folder: Path, data_dir: Path | None = None) -> dict[str, int]:
     return {export.name: stubs_left(notebook) for export, notebook in zip(exports, notebooks)}
 
 
-def lab_command(folder: Path) -> tuple[list[str], dict[str, str]]:
-    "The command and environment that start JupyterLab on `folder`, its library first on the path."
+def lab_command(folder: Path, options: list[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that start JupyterLab on `folder`, its library first on the path;
+    `options` go to JupyterLab (`--allow-root`, `--port 8890`, ...)."""
     folder = Path(folder).resolve()
     jupyter = str(Path(sys.executable).parent / "jupyter")
-    return [jupyter, "lab", f"--notebook-dir={folder}"], dict(os.environ, PYTHONPATH=str(folder))
+    return [jupyter, "lab", f"--notebook-dir={folder}", *options], dict(os.environ, PYTHONPATH=str(folder))
 
 
-def lab(folder: Path) -> None:
+def lab(folder: Path, options: list[str] = ()) -> None:
     "Replace this process with JupyterLab on `folder` (see `lab_command`)."
-    argv, env = lab_command(folder)
+    argv, env = lab_command(folder, options)
     os.execve(argv[0], argv, env)

@@ -211,3 +211,17 @@ def test_submitted_zip_is_graded_by_the_instructors_tools(student, work, tmp_pat
     assert row, graded.stdout
     visible, hidden = row.group(1, 2), row.group(3, 4)
     assert visible[0] == visible[1] and hidden[0] == hidden[1], graded.stdout  # the reference answers, full marks
+
+
+def test_a_truncated_notebook_is_named(student, work):
+    path = work / "05_losses" / "05_losses.ipynb"
+    saved = path.read_bytes()
+    try:
+        path.write_bytes(saved[: len(saved) // 2])
+        status = student("tito", "status", cwd=work)
+        assert status.returncode == 1 and re.search(r"^05_losses +unreadable", status.stdout, re.M), status.stdout
+        assert f"error: {path}: not valid notebook JSON" in status.stdout, status.stdout
+        result = student("tito", "test", "05", cwd=work)
+        assert result.returncode == 1 and f"error: {path}: not valid notebook JSON" in result.stdout, result.stdout
+    finally:
+        path.write_bytes(saved)

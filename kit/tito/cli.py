@@ -81,12 +81,20 @@ def _reached(work: Workspace, module: Module) -> bool:
 def cmd_status(args, ui: UI) -> int:
     work = Workspace.find(args.dir)
     rows = []
+    unreadable = []
     for module in modules():
-        stubs = work.stubs(module)
-        stub_cell = ("missing", "fail") if stubs is None else ("none", "ok") if stubs == 0 else (str(stubs), "todo")
+        try:
+            stubs = work.stubs(module)
+        except NotebookError as error:
+            unreadable.append(str(error))
+            stubs = -1
+        stub_cell = (("missing", "fail") if stubs is None else ("unreadable", "fail") if stubs < 0
+                     else ("none", "ok") if stubs == 0 else (str(stubs), "todo"))
         rows.append([(module.name, None), stub_cell, _tests_cell(work, module), _checkpoint_cell(work, module)])
     ui.table(f"tinytorch course: {work.folder}", ["module", "stubs left", "visible tests", "checkpoint"], rows)
-    return 0
+    for error in unreadable:
+        ui.say(f"error: {error}", "fail")
+    return 1 if unreadable else 0
 
 
 def cmd_next(args, ui: UI) -> int:
