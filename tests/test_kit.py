@@ -225,3 +225,13 @@ def test_a_truncated_notebook_is_named(student, work):
         assert result.returncode == 1 and f"error: {path}: not valid notebook JSON" in result.stdout, result.stdout
     finally:
         path.write_bytes(saved)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_checkpoint_is_reached_by_the_reference_library(module):
+    "Each module's checkpoint passes on the reference (run as tito runs it: a fresh process, JSON lines)."
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "kit"), str(ROOT)]))
+    result = subprocess.run([sys.executable, "-m", "tito.runner", str(checkpoint_file(ROOT / "nbs" / f"{module}.ipynb"))],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    steps = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0 and steps and all(step["passed"] for step in steps), result.stdout + result.stderr
