@@ -137,10 +137,9 @@ def test_completed_modules_pass_their_tests_and_checkpoints(student, work):
         assert passed and passed[1] == passed[2] and int(passed[1]) >= 4, result.stdout
     result = student("tito", "test", "3", cwd=work)  # untouched: every test names its stub
     assert result.returncode == 1 and "NotImplementedError: relu() is still a stub" in result.stdout, result.stdout
-    result = student("tito", "checkpoint", "02_tensor", cwd=work)
-    assert result.returncode == 0 and "02_tensor: checkpoint reached: tensors match NumPy" in result.stdout, result.stdout
     result = student("tito", "checkpoint", cwd=work)  # every module, in order
     assert result.returncode == 1 and f"2/{len(MODULES)} checkpoint(s) reached" in result.stdout, result.stdout
+    assert "02_tensor: checkpoint reached: tensors match NumPy" in result.stdout, result.stdout
     assert "03_activations: not yet: 11 part(s) still raise NotImplementedError" in result.stdout
     status = student("tito", "status", cwd=work).stdout
     print(status)
@@ -211,6 +210,21 @@ def test_submitted_zip_is_graded_by_the_instructors_tools(student, work, tmp_pat
     assert row, graded.stdout
     visible, hidden = row.group(1, 2), row.group(3, 4)
     assert visible[0] == visible[1] and hidden[0] == hidden[1], graded.stdout  # the reference answers, full marks
+
+
+def test_a_kernel_that_dies_is_reported_with_its_cell(student, work):
+    path = work / "01_setup" / "01_setup.ipynb"
+    saved = path.read_bytes()
+    nb = read_notebook(path)
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "dot_loop")
+    nb.cells[index].source += "\nimport os; os._exit(3)"
+    try:
+        write_notebook(nb, path)
+        result = student("tito", "test", "01", cwd=work)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert f"the kernel died while running cell {index + 1} ('dot_loop')" in result.stdout, result.stdout
+    finally:
+        path.write_bytes(saved)
 
 
 def test_a_truncated_notebook_is_named(student, work):

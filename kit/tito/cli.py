@@ -28,10 +28,10 @@ from .ui import UI
 from .workspace import Workspace, WorkspaceError
 
 
-def _export(work: Workspace, ui: UI) -> dict[str, int]:
-    stubs = work.export()
-    ui.say(f"built your library in {work.library}", "dim")
-    return stubs
+def _ensure_library(work: Workspace, ui: UI) -> None:
+    "Rebuild the student's library if a notebook changed since it was built."
+    if work.ensure_library():
+        ui.say(f"built your library in {work.library}", "dim")
 
 
 # --- init, export -----------------------------------------------------------------------------
@@ -46,7 +46,8 @@ def cmd_init(args, ui: UI) -> int:
 
 def cmd_export(args, ui: UI) -> int:
     work = Workspace.find(args.dir)
-    stubs = _export(work, ui)
+    stubs = work.export()
+    ui.say(f"built your library in {work.library}", "dim")
     for module, count in stubs.items():
         ui.say(f"  {module:<16} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"),
                "ok" if not count else "todo")
@@ -129,7 +130,7 @@ def cmd_test(args, ui: UI) -> int:
     work = Workspace.find(args.dir)
     module = find_module(args.module)
     notebook = work.require_notebook(module)
-    _export(work, ui)
+    _ensure_library(work, ui)
     ui.say(f"running {notebook.name} headless against your library (visible tests only) ...", "dim")
     results = run_notebook_tests(notebook, work.folder)
     rows = [[(r.grade_id, None), ("pass", "ok") if r.passed else ("FAIL", "fail"), (r.message or r.about, None)]
@@ -176,7 +177,7 @@ def _checkpoint(work: Workspace, module: Module, ui: UI) -> bool:
 def cmd_checkpoint(args, ui: UI) -> int:
     work = Workspace.find(args.dir)
     chosen = [find_module(args.module)] if args.module else modules()
-    _export(work, ui)
+    _ensure_library(work, ui)
     reached = [_checkpoint(work, module, ui) for module in chosen]
     ui.say(f"{sum(reached)}/{len(chosen)} checkpoint(s) reached", "title")
     return 0 if all(reached) else 1
@@ -192,7 +193,7 @@ def lab_command(work: Workspace, options: list[str]) -> tuple[list[str], dict[st
 
 def cmd_lab(args, ui: UI) -> int:
     work = Workspace.find(args.dir)
-    _export(work, ui)
+    _ensure_library(work, ui)
     argv, env = lab_command(work, args.options)
     if args.dry_run:
         print(" ".join(argv))

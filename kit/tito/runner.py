@@ -54,19 +54,22 @@ def run_notebook_tests(notebook: Path, library_root: Path) -> list[TestResult]:
     visible test cell with the message it printed, as the student would see it in JupyterLab."""
     from nbclient import NotebookClient
 
-    from ._course.notebooks import read_notebook
+    from ._course.notebooks import NotebookError, read_notebook
+
+    from nbclient.exceptions import DeadKernelError
 
     nb = read_notebook(notebook)
+    running: list[int] = []  # the index of the cell being run
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, interrupt_on_timeout=True, allow_errors=True,
-                            kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}})
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(kernel_environment(library_root))
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+                            kernel_name="python3", resources={"metadata": {"path": str(notebook.parent)}},
+                            on_cell_start=lambda cell, cell_index: running.append(cell_index))
+    try:  # the kernel's own log (a harmless warning about TCP) stays out of the student's terminal
+        client.execute(env=kernel_environment(library_root), stderr=subprocess.DEVNULL)
+    except DeadKernelError:
+        grade_id = nb.cells[running[-1]].metadata.get("nbgrader", {}).get("grade_id") if running else None
+        where = f" while running cell {running[-1] + 1}" + (f" ('{grade_id}')" if grade_id else "") if running else ""
+        raise NotebookError(notebook, f"the kernel died{where} (out of memory, or code that ends the process): "
+                                      "run the notebook in JupyterLab to see where") from None
     results = []
     for index in visible_test_cells(nb):
         cell = nb.cells[index]

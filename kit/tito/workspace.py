@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from . import __version__
 from ._course.student import build, stubs_left
 from .course import DATA, Module, modules
 
@@ -72,7 +73,30 @@ class Workspace:
     # --- the student's library ----------------------------------------------------------------------
     def export(self) -> dict[str, int]:
         "Build the student's own `tinytorch/` from their notebooks; module → stubs left."
-        return build(self.folder, DATA)
+        stubs = build(self.folder, DATA)
+        self._export_stamp_path.write_text(json.dumps(self._export_stamp()))
+        return stubs
+
+    def ensure_library(self) -> bool:
+        "Export the library unless it was built from the notebooks as they are now; True if it exported."
+        path = self._export_stamp_path
+        if (self.library / "__init__.py").exists() and path.exists() and json.loads(path.read_text()) == self._export_stamp():
+            return False
+        self.export()
+        return True
+
+    @property
+    def _export_stamp_path(self) -> Path:
+        (self.folder / ".tito").mkdir(exist_ok=True)
+        return self.folder / ".tito" / "exported.json"
+
+    def _export_stamp(self) -> dict:
+        "What the library was built from: each notebook's size and modification time, and tito's version."
+        stamp = {"tito": __version__}
+        for path in sorted(self.folder.glob("[0-9][0-9]_*/*.ipynb")):
+            info = path.stat()
+            stamp[str(path.relative_to(self.folder))] = [info.st_size, info.st_mtime_ns]
+        return stamp
 
     def stubs(self, module: Module) -> int | None:
         "Stubs left in the student's notebook (None if it is missing)."
