@@ -4,9 +4,9 @@
                                          DIR/tinytorch_kit-VERSION-py3-none-any.whl
 
 The kit is the `tito` package (kit/tito/ of this repository) with, inside it:
-* `course/release/NN_name/NN_name.ipynb`: the release notebooks (solutions stubbed, hidden tests
-  removed), `course/checkpoints/NN_name.py`: each module's checkpoint (nbs/NN_name.checkpoint.py),
-  `course/data/`: the data files the course ships;
+* `material/release/NN_name/NN_name.ipynb`: the release notebooks (solutions stubbed, hidden tests
+  removed), `material/checkpoints/NN_name.py`: each module's checkpoint (nbs/NN_name.checkpoint.py),
+  `material/data/`: the data files the course ships;
 * `_course/`: the files of this repository's course tooling that export a student's own library
   (notebooks.py, library.py, student.py), which import only each other.
 No reference library, no source notebooks, no hidden tests, no grading code: `secret_lines` lists
@@ -27,6 +27,7 @@ from .library import DATA, VERSION
 from .notebooks import hidden_lines, module_notebooks, public_lines, read_notebook, solution_lines
 
 NAME = "tinytorch-kit"
+MATERIAL = "material"  # the folder of the tito package holding the course material
 #: Files of course/ the kit needs to export a student's library (they import only each other).
 TOOLING = ("notebooks.py", "library.py", "student.py")
 #: requirements.txt entries the kit does not need (the repository's own tests).
@@ -64,17 +65,17 @@ def assemble(root: Path, dest: Path) -> list[str]:
         release = root / "release" / name / f"{name}.ipynb"
         if not release.exists():
             raise FileNotFoundError(f"{release} is missing: run `python -m course build` first")
-        (package / "course" / "release" / name).mkdir(parents=True)
-        shutil.copy2(release, package / "course" / "release" / name / release.name)
+        (package / MATERIAL / "release" / name).mkdir(parents=True)
+        shutil.copy2(release, package / MATERIAL / "release" / name / release.name)
         checkpoint = checkpoint_file(notebook)
         if not checkpoint.exists():
             raise FileNotFoundError(f"{checkpoint} is missing: every module declares its checkpoint there "
                                     "(see docs/AUTHORING.md, 'Checkpoints')")
-        (package / "course" / "checkpoints").mkdir(exist_ok=True)
-        shutil.copy2(checkpoint, package / "course" / "checkpoints" / f"{name}.py")
+        (package / MATERIAL / "checkpoints").mkdir(exist_ok=True)
+        shutil.copy2(checkpoint, package / MATERIAL / "checkpoints" / f"{name}.py")
         modules.append(name)
     if (root / DATA).is_dir():
-        shutil.copytree(root / DATA, package / "course" / DATA)
+        shutil.copytree(root / DATA, package / MATERIAL / DATA)
     shutil.copy2(root / "kit" / "README.md", dest / "README.md")
     return modules
 

@@ -1,7 +1,7 @@
 """The course material inside the kit: release notebooks, checkpoints and data, in course order.
 
-Layout (written by `python -m course kit`): `tito/course/release/NN_name/NN_name.ipynb`,
-`tito/course/checkpoints/NN_name.py`, `tito/course/data/`."""
+Layout (written by `python -m course kit`): `tito/material/release/NN_name/NN_name.ipynb`,
+`tito/material/checkpoints/NN_name.py`, `tito/material/data/`."""
 from __future__ import annotations
 
 import ast
@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-COURSE = Path(__file__).resolve().parent / "course"
+COURSE = Path(__file__).resolve().parent / "material"
 DATA = COURSE / "data"
 _NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 
