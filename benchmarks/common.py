@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's reference tinytorch
 from tinytorch.setup import calibrate, time_calls
 
 

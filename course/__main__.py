@@ -1,8 +1,8 @@
 """Command line of the course tooling: `python -m course COMMAND`.
 
-Maintainers:  export, build, check, stats
-Instructors:  grade, report, demo
-Students:     student build DIR, student lab DIR
+Maintainers:  export, build, check, stats, lab
+Instructors:  grade, report, demo, kit (the student kit: notebooks, checkpoints, the tito CLI)
+Students:     student build DIR, student lab DIR (or, from the kit, `tito`)
 """
 from __future__ import annotations
 
@@ -125,14 +125,34 @@ def cmd_demo(args) -> int:
 
 def cmd_student(args) -> int:
     from . import student
+    from .library import DATA
 
     folder = Path(args.folder)
-    stubs = student.build(folder)
+    stubs = student.build(folder, ROOT / DATA)
     print(f"built your library in {folder / 'tinytorch'}:")
     for module, count in stubs.items():
         print(f"  {module:<16} " + ("complete" if not count else f"{count} part(s) still raise NotImplementedError"))
     if args.action == "lab":
-        student.lab(folder)
+        student.lab(folder, args.options)
+    return 0
+
+
+def cmd_lab(args) -> int:
+    "JupyterLab on the repository, the reference library importable (the .venv does not have it on its path)."
+    from . import student
+
+    student.lab(ROOT, args.options)
+    return 0
+
+
+def cmd_kit(args) -> int:
+    "Build the student kit: a folder and a wheel (course/kit.py says what is in it)."
+    from .kit import build_kit
+
+    tree, wheel, modules = build_kit(ROOT, Path(args.out))
+    print(f"student kit with {len(modules)} modules ({', '.join(modules)}):\n  {tree}\n  {wheel}\n"
+          f"students install it into any Python 3.11 environment with\n  pip install {wheel.name}\n"
+          "and then run `tito init` (see kit/README.md)")
     return 0
 
 
@@ -153,10 +173,18 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--student", action="append", help="only this student (repeatable)")
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
-    p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks")
-    args = parser.parse_args(argv)
+    p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "
+                                  "(other options, such as --allow-root, go to JupyterLab)")
+    sub.add_parser("lab", help="JupyterLab on the repository (to edit nbs/), the reference library importable; "
+                              "other options go to JupyterLab")
+    p = sub.add_parser("kit", help="build the student kit (release notebooks, checkpoints, tito) as a folder and a wheel")
+    p.add_argument("--out", default=str(ROOT / "dist"), help="where to write it (default: dist/)")
+    args, extra = parser.parse_known_args(argv)
+    if extra and not (args.command == "lab" or args.command == "student" and args.action == "lab"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.options = extra  # JupyterLab's options, for `student lab DIR --allow-root ...`
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
-               "grade": cmd_grade, "report": cmd_report, "student": cmd_student}[args.command]
+               "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
     try:
         return handler(args)
     except (NotebookError, FileNotFoundError) as e:

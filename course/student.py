@@ -12,8 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import ROOT
-from .library import DATA, PACKAGE, export_notebooks
+from .library import PACKAGE, export_notebooks
 from .notebooks import directives, read_notebook
 
 _STUB = re.compile(r"raise NotImplementedError\(\)")
@@ -32,23 +31,26 @@ def stubs_left(notebook: Path) -> int:
                if cell.cell_type == "code" and any(words[:1] == ["solution"] for words in directives(cell.source)))
 
 
-def build(folder: Path) -> dict[str, int]:
-    """Export the student's notebooks to folder/tinytorch; return module → stubs left to write."""
+def build(folder: Path, data_dir: Path | None = None) -> dict[str, int]:
+    """Export the student's notebooks to folder/tinytorch, with the course's data files from
+    `data_dir` (the repository's data/, or the kit's); return module → stubs left to write.
+    (The student kit ships this file: it imports only its siblings notebooks.py and library.py.)"""
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
-    exports = export_notebooks(notebooks, Path(folder) / PACKAGE, ROOT / DATA, strict=False)
+    exports = export_notebooks(notebooks, Path(folder) / PACKAGE, data_dir, strict=False)
     return {export.name: stubs_left(notebook) for export, notebook in zip(exports, notebooks)}
 
 
-def lab_command(folder: Path) -> tuple[list[str], dict[str, str]]:
-    "The command and environment that start JupyterLab on `folder`, its library first on the path."
+def lab_command(folder: Path, options: list[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that start JupyterLab on `folder`, its library first on the path;
+    `options` go to JupyterLab (`--allow-root`, `--port 8890`, ...)."""
     folder = Path(folder).resolve()
     jupyter = str(Path(sys.executable).parent / "jupyter")
-    return [jupyter, "lab", f"--notebook-dir={folder}"], dict(os.environ, PYTHONPATH=str(folder))
+    return [jupyter, "lab", f"--notebook-dir={folder}", *options], dict(os.environ, PYTHONPATH=str(folder))
 
 
-def lab(folder: Path) -> None:
+def lab(folder: Path, options: list[str] = ()) -> None:
     "Replace this process with JupyterLab on `folder` (see `lab_command`)."
-    argv, env = lab_command(folder)
+    argv, env = lab_command(folder, options)
     os.execve(argv[0], argv, env)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 from pathlib import Path
 
 import numpy as np
 
-import tinytorch as tt
-from tinytorch.benchmarking import benchmark_suite, write_report
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's reference tinytorch
+import tinytorch as tt  # noqa: E402
+from tinytorch.benchmarking import benchmark_suite, write_report  # noqa: E402
 
 
 def trained_mlp(seed: int = 0) -> tuple[tt.nn.Module, np.ndarray, np.ndarray]:

@@ -8,10 +8,13 @@ Everything below the imports is plain PyTorch code; only the import line differs
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's reference tinytorch
 from tinytorch.training import load_digits, train_test_split
 
 

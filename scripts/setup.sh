@@ -18,10 +18,15 @@ wanted=$(cat requirements*.txt pyproject.toml <(echo "${requirements[*]}") | sha
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "installing the course toolchain (${requirements[*]}) into .venv"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check "${requirements[@]}"
-    # The repository goes on sys.path as a plain path entry (a .pth file), not as an editable
-    # install: the grader shadows `tinytorch` with a partial library through PYTHONPATH, which
-    # setuptools' editable import hook would bypass for submodules.
-    site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    pwd > "$site/tinytorch-course.pth"
     echo "$wanted" > "$stamp"
 fi
+# `python -m course` works from anywhere: a .pth file puts a folder holding only a link to course/
+# on sys.path. Not the repository itself: then the reference `tinytorch` would be importable in
+# every kernel of this .venv, and a student running plain `jupyter lab` in a clone would silently
+# get the solutions. The reference is importable from the repository root (scripts and tests put
+# it on the path themselves: tests/conftest.py, examples/, benchmarks/common.py); the grader
+# shadows `tinytorch` with a partial library through PYTHONPATH; students use the kit (tito).
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p .venv/course-link
+ln -sfn "$(pwd)/course" .venv/course-link/course
+echo "$(pwd)/.venv/course-link" > "$site/tinytorch-course.pth"

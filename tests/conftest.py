@@ -1,6 +1,7 @@
 """Shared fixtures: a scratch course built from small notebooks, and the real course root."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course import ROOT
+
+# The reference library for the processes and kernels the tests start: the .venv does not have the
+# repository on its path (scripts/setup.sh), so that a clone's plain `jupyter lab` gives students none.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 
 def write_module(path: Path, *cells: str, markdown: str = "# A module") -> Path:

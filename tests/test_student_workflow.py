@@ -72,3 +72,10 @@ def test_student_lab_puts_the_students_library_first(student_folder):
                    capture_output=True, cwd=ROOT)
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True, cwd="/")
     assert out.stdout.startswith(str(student_folder.resolve()))  # not the reference in the repository
+
+
+def test_student_lab_passes_jupyter_options_through(student_folder):
+    argv, _ = lab_command(student_folder, ["--allow-root", "--port", "8890"])
+    assert argv[1:] == ["lab", f"--notebook-dir={student_folder.resolve()}", "--allow-root", "--port", "8890"]
+    result = run_course("check", "--allow-root")  # only `student lab` takes JupyterLab's options
+    assert result.returncode == 2 and "unrecognized arguments: --allow-root" in result.stderr

@@ -151,8 +151,8 @@ def _write_lab_settings(settings: Path) -> None:
 def _start_lab(workspace: Path, home: Path) -> LabServer:
     token, port = secrets.token_hex(16), _free_port()
     _write_lab_settings(home / "settings")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the reference library
-    bin_dir = str(Path(sys.executable).parent)                         # is on the venv's path
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # the kernels import the reference library
     env.update(
         PATH=bin_dir + os.pathsep + env.get("PATH", ""),
         JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
