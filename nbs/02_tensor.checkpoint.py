@@ -39,4 +39,5 @@ def check_views():
     a, _, _ = _data()
     t = tt.tensor(a)
     assert t.T.shape == (3, 4) and np.allclose(t.T.numpy(), a.T), "t.T differs from NumPy's transpose"
-    assert t.reshape(2, 6).shape == (2, 6) and np.allclose(t.reshape(2, 6).numpy(), a.reshape(2, 6)),         "reshape(2, 6) differs from NumPy's"
+    assert t.reshape(2, 6).shape == (2, 6) and np.allclose(t.reshape(2, 6).numpy(), a.reshape(2, 6)), (
+        "reshape(2, 6) differs from NumPy's")
