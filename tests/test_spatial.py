@@ -214,3 +214,13 @@ def test_memory_of_im2col_is_the_kernel_area():
         cols = tt.spatial._columns(x, geo)
     assert cols.nbytes == 9 * x.nbytes
     assert tracker.peak_bytes >= cols.nbytes
+
+
+def test_profiler_with_keyword_arguments():
+    "A node's backward cost is read from its tensor inputs alone: the pooling rules work without kernel_size."
+    x = tt.tensor(np.random.default_rng(1).standard_normal((2, 3, 6, 6)), requires_grad=True)
+    with bm.Profiler() as profiler:
+        (F.avg_pool2d(x, kernel_size=2).sum() + F.adaptive_avg_pool2d(x, output_size=1).sum()
+         + F.max_pool2d(x, kernel_size=3, stride=1).sum()).backward()
+    rows = {op.name: op for op in profiler.operations()}
+    assert rows["avg_pool2dBackward"].flops == 2 * 3 * 9 * 4 and rows["max_pool2dBackward"].flops == 2 * 3 * 16

@@ -327,9 +327,11 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return out
 
 
-def _pool_flops(out: np.ndarray, input: Any, kernel_size: Any, *args: Any, **kwargs: Any) -> tuple[int, int, int]:
-    "(MACs, forward FLOPs, backward FLOPs) of average pooling: one addition per window element each way."
-    area = math.prod(_pair(kernel_size, "kernel_size"))
+def _pool_flops(out: np.ndarray, input: Any, kernel_size: Any = None, *args: Any, **kwargs: Any
+                ) -> tuple[int, int, int]:
+    """(MACs, forward FLOPs, backward FLOPs) of average pooling: one addition per window element each way. Without
+    `kernel_size` (the profiler reads a node's backward cost from its tensor inputs alone), inputs per output."""
+    area = input.data.size // max(out.size, 1) if kernel_size is None else math.prod(_pair(kernel_size, "kernel_size"))
     return 0, out.size * area, out.size * area
 
 
@@ -406,7 +408,7 @@ def _adaptive_avg_pool2d_vjp(grad, out, input, output_size):
     return (grad_x,)
 
 
-def _adaptive_flops(out: np.ndarray, input: Any, output_size: Any) -> tuple[int, int, int]:
+def _adaptive_flops(out: np.ndarray, input: Any, output_size: Any = None) -> tuple[int, int, int]:
     return 0, input.data.size, input.data.size
 
 
