@@ -107,15 +107,22 @@ def _linear_rule(out: Any, x: Any, weight: Any, bias: Any = None) -> tuple[int, 
     return linear_flops(math.prod(shape[:-1]), shape[-1], _shape(weight)[0], bias is not None)
 
 
+def _conv2d_rule(out: Any, x: Any, weight: Any, bias: Any = None, *args: Any, **kwargs: Any) -> tuple[int, int, int]:
+    "Module 09's conv2d: the weight (O, C/groups, kh, kw) gives each output's dot-product length, whatever the groups."
+    _, per_group, kh, kw = _shape(weight)
+    batch, out_channels, height, width = _shape(out)
+    return conv2d_flops(batch, per_group, out_channels, (height, width), (kh, kw), bias is not None)
+
+
 for _names, _rule in ((("Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "Sqrt", "Abs", "Clamp",
                         "relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"), _elementwise_flops),
                       (("Sum", "Mean", "Max", "mse_loss", "nll_loss", "binary_cross_entropy",
                         "binary_cross_entropy_with_logits"), _reduction_flops),
                       (("To", "Clone", "Reshape", "View", "Contiguous", "Unsqueeze", "Squeeze", "Transpose",
                         "Permute", "T", "Index"), _no_flops),
-                      (("MatMul",), _matmul_rule), (("linear",), _linear_rule)):
+                      (("MatMul",), _matmul_rule), (("linear",), _linear_rule), (("conv2d",), _conv2d_rule)):
     for _name in _names:
-        if _name in OPS:  # the ops of 02–08; a later op declares its rule, or gets it here (docs/AUTHORING.md)
+        if _name in OPS:  # the ops of 02–09; a later op declares its rule, or gets it here (docs/AUTHORING.md)
             register_op(_name, flops=_rule)
 
 # %% ../../nbs/19_benchmarking.ipynb #flop-report
