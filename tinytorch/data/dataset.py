@@ -123,13 +123,13 @@ def random_split(dataset: Dataset, lengths: Sequence[float],
     ends = np.cumsum(counts)
     return [Subset(dataset, order[end - n:end]) for n, end in zip(counts, ends)]
 
-# %% ../../nbs/10_dataloader.ipynb #code-30
+# %% ../../nbs/10_dataloader.ipynb #code-31
 # PyTorch's namespaces for this file's names (`tt.utils.data.Dataset`, ...): the build reads this literal
 __torch_namespaces__ = {
     "utils.data": ["Dataset", "TensorDataset", "Subset", "random_split"],
 }
 
-# %% ../../nbs/10_dataloader.ipynb #code-39
+# %% ../../nbs/10_dataloader.ipynb #code-40
 class TransformDataset(Dataset):
     """`dataset` with `transform` applied to the inputs (the first item) of its examples: once per batch
     through `__getitems__` when the inner dataset has it, else per example, as a batch of one."""
@@ -150,7 +150,7 @@ class TransformDataset(Dataset):
         inputs, *rest = self.dataset.__getitems__(indices)
         return (self.transform(inputs), *rest)
 
-# %% ../../nbs/10_dataloader.ipynb #code-49
+# %% ../../nbs/10_dataloader.ipynb #code-50
 class MemmapDataset(Dataset):
     """Examples stored in `.npy` files too large for memory: `inputs` (and optionally `targets`), opened with
     `numpy.load(mmap_mode='r')`. Reading a batch copies only its rows; the operating system pages the file

@@ -136,7 +136,7 @@ def fetch(dataset: Any, indices: list[int], collate_fn: Callable | None, base_se
             raise DataLoaderWorkerError(f"{type(error).__name__} while loading {where} (batch {batch_number} "
                                         f"of the epoch): {error}") from error
 
-# %% ../../nbs/10_dataloader.ipynb #code-25
+# %% ../../nbs/10_dataloader.ipynb #code-26
 class DataLoader:
     """Batches of a dataset as Tensors (`torch.utils.data.DataLoader`): `for inputs, targets in loader:`.
 
@@ -178,13 +178,13 @@ class DataLoader:
             return (fetch(self.dataset, indices, self.collate_fn, base_seed, number) for number, indices in jobs)
         return worker_batches(self, jobs, base_seed)
 
-# %% ../../nbs/10_dataloader.ipynb #code-31
+# %% ../../nbs/10_dataloader.ipynb #code-32
 # PyTorch's namespaces for this file's names (`tt.utils.data.DataLoader`, ...): the build reads this literal
 __torch_namespaces__ = {
     "utils.data": ["DataLoader", "Sampler", "SequentialSampler", "RandomSampler", "default_collate", "get_worker_info"],
 }
 
-# %% ../../nbs/10_dataloader.ipynb #code-44
+# %% ../../nbs/10_dataloader.ipynb #code-45
 # fork (Linux, macOS) copies the running process: a dataset defined in a notebook needs no pickling, and it
 # works inside Jupyter kernels and under nbgrader. Without fork (Windows), spawn starts a fresh interpreter:
 # the dataset must then be picklable and defined in an importable module.
