@@ -12,5 +12,6 @@ from .optimizers import *  # noqa: F401,F403
 from .autograd import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .spatial import *  # noqa: F401,F403
+from .data import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
-from . import nn, optim  # noqa: F401
+from . import nn, optim, utils  # noqa: F401

@@ -108,7 +108,8 @@ __torch_namespaces__ = {
 
 # %% ../nbs/08_training.ipynb #trainer
 class Trainer:
-    """Trains `model` with `loss_fn` and `optimizer` on NumPy arrays: mini-batches, an optional
+    """Trains `model` with `loss_fn` and `optimizer` on NumPy arrays (or on the batches of a DataLoader,
+    module 10): mini-batches, an optional
     learning-rate scheduler stepped per epoch, gradient clipping, nan/inf detection, validation
     metrics, early stopping (restoring the best weights), checkpoints and a progress bar."""
 
@@ -137,14 +138,15 @@ class Trainer:
         self.optimizer.step()
         return value, outputs
 
-    def evaluate(self, X: np.ndarray, y: np.ndarray, batch_size: int = 512) -> dict[str, float]:
-        "The mean loss and metrics over (X, y), in evaluation mode and without recording a graph."
+    def evaluate(self, X: np.ndarray | Iterable, y: np.ndarray | None = None, batch_size: int = 512) -> dict[str, float]:
+        """The mean loss and metrics over (X, y), or over the batches of X when it is a DataLoader and y is
+        None, in evaluation mode and without recording a graph."""
         was_training = self.model.training
         self.model.eval()
         totals, count = {}, 0
         try:
             with no_grad():
-                for inputs, targets in batches(X, y, batch_size):
+                for inputs, targets in (iter(X) if y is None else batches(X, y, batch_size)):
                     outputs = self.model(inputs)
                     n = len(targets.data)
                     results = {"loss": self.loss_fn(outputs, targets).item(),
@@ -156,15 +158,23 @@ class Trainer:
             self.model.train(was_training)
         return {name: total / count for name, total in totals.items()}
 
-    def fit(self, X: np.ndarray, y: np.ndarray, epochs: int = 10, batch_size: int = 64,
-            val_data: tuple[np.ndarray, np.ndarray] | None = None, early_stopping: EarlyStopping | None = None,
+    def fit(self, X: np.ndarray | Iterable, y: np.ndarray | None = None, epochs: int = 10, batch_size: int = 64,
+            val_data: tuple[np.ndarray, np.ndarray] | Iterable | None = None,
+            early_stopping: EarlyStopping | None = None,
             progress: bool = True, on_epoch_end: Callable[[int, dict[str, float]], None] | None = None
             ) -> dict[str, list[float]]:
         """Train for `epochs` passes over (X, y) in shuffled batches; after each epoch record the
         training loss and metrics (averaged over the epoch's batches), the validation ones (if
         `val_data`), and the learning rate in `history`, call `on_epoch_end(epoch, metrics)`, step
-        the scheduler, and stop early if asked. Returns `history`."""
-        if len(X) != len(y):
+        the scheduler, and stop early if asked. Returns `history`.
+
+        X may instead be a DataLoader (module 10; any re-iterable of (inputs, targets) batches) with y None:
+        each epoch is then one pass over its batches (its own batch size and order), and `val_data` may be
+        a DataLoader too."""
+        if y is None and not hasattr(X, "__iter__"):
+            raise TypeError(f"fit: without targets y, X must be a DataLoader (an iterable of batches), "
+                            f"got {type(X).__name__}")
+        if y is not None and len(X) != len(y):
             raise ValueError(f"fit: {len(X)} inputs but {len(y)} targets")
         if early_stopping is not None and val_data is None and early_stopping.monitor.startswith("val_"):
             raise ValueError("early stopping on a validation metric needs val_data")
@@ -175,7 +185,8 @@ class Trainer:
             for _ in range(epochs):
                 metrics = self._train_epoch(X, y, batch_size)
                 if val_data is not None:
-                    metrics.update({f"val_{k}": v for k, v in self.evaluate(*val_data).items()})
+                    validation = self.evaluate(*val_data) if isinstance(val_data, tuple) else self.evaluate(val_data)
+                    metrics.update({f"val_{k}": v for k, v in validation.items()})
                 metrics["lr"] = self.optimizer.param_groups[0]["lr"]
                 self.epoch += 1
                 for name, value in metrics.items():
@@ -200,12 +211,18 @@ class Trainer:
             self.model.load_state_dict(best_state)
         return self.history
 
-    def _train_epoch(self, X: np.ndarray, y: np.ndarray, batch_size: int) -> dict[str, float]:
-        """One pass over (X, y): a `train_step` per batch of `batches(X, y, batch_size, shuffle=True,
-        rng=self.rng)`. Returns {"loss": ..., and one entry per metric in `self.metrics`}, each the mean
+    def _epoch_batches(self, X: np.ndarray | Iterable, y: np.ndarray | None, batch_size: int
+                       ) -> Iterator[tuple[Tensor, Tensor]]:
+        """The batches of one training epoch: `batches(X, y, batch_size, shuffle=True, rng=self.rng)`, or
+        the batches of X itself when it is a DataLoader and y is None."""
+        return iter(X) if y is None else batches(X, y, batch_size, shuffle=True, rng=self.rng)
+
+    def _train_epoch(self, X: np.ndarray | Iterable, y: np.ndarray | None, batch_size: int) -> dict[str, float]:
+        """One pass over (X, y): a `train_step` per batch of `self._epoch_batches(X, y, batch_size)`
+        (shuffled batches of the arrays, or a DataLoader's batches). Returns {"loss": ..., and one entry per metric in `self.metrics`}, each the mean
         over the epoch's examples (every batch's value weighted by its number of rows)."""
         totals, count = {}, 0
-        for inputs, targets in batches(X, y, batch_size, shuffle=True, rng=self.rng):
+        for inputs, targets in self._epoch_batches(X, y, batch_size):
             loss, outputs = self.train_step(inputs, targets)
             n = len(targets.data)
             results = {"loss": loss, **{name: fn(outputs, targets) for name, fn in self.metrics.items()}}
