@@ -11,5 +11,6 @@ from .losses import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .autograd import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
+from .text import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
 from . import nn, optim  # noqa: F401
