@@ -57,7 +57,7 @@ def rust_tokenizer(text: str, vocab_size: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="train on the first 200,000 characters only")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of naive and incremental training")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of naive and incremental training")
     parser.add_argument("--vocab-size", type=int, default=512)
     args = parser.parse_args()
 
