@@ -185,23 +185,36 @@ def train_bpe(text: str, vocab_size: int, special_tokens: Iterable[str] = ()) ->
         if not heap:
             break
         pair = heap[0][1]
-        changed = set()
-        for index in where.pop(pair):
+        first, second = pair
+        changed = {pair}
+        for index in where.pop(pair):  # rewrite each word as merge_pair does, updating the pairs around each merge
             word, freq = words[index], freqs[index]
-            merged = merge_pair(word, pair, new_id)
-            if len(merged) == len(word):
-                continue
-            for old in zip(word, word[1:]):
-                counts[old] -= freq
-                changed.add(old)
-            for new in zip(merged, merged[1:]):
-                counts[new] += freq
-                changed.add(new)
-                if new_id in new:
-                    where[new].add(index)
+            merged, i, n = [], 0, len(word)
+            while i < n:
+                if i + 1 < n and word[i] == first and word[i + 1] == second:
+                    counts[pair] -= freq
+                    if merged:  # (left, first) becomes (left, new_id); a merge just before means left was `second`
+                        left = merged[-1]
+                        old, new = (second if left == new_id else left, first), (left, new_id)
+                        counts[old] -= freq
+                        counts[new] += freq
+                        changed.update((old, new))
+                        where[new].add(index)
+                    next_merges = i + 3 < n and word[i + 2] == first and word[i + 3] == second
+                    if i + 2 < n and not next_merges:  # (second, right) becomes (new_id, right)
+                        old, new = (second, word[i + 2]), (new_id, word[i + 2])
+                        counts[old] -= freq
+                        counts[new] += freq
+                        changed.update((old, new))
+                        where[new].add(index)
+                    merged.append(new_id)
+                    i += 2
+                else:
+                    merged.append(word[i])
+                    i += 1
             words[index] = merged
         for changed_pair in changed:
-            if counts[changed_pair]:
+            if counts[changed_pair] > 0:
                 heapq.heappush(heap, (-counts[changed_pair], changed_pair))
             else:
                 del counts[changed_pair]
