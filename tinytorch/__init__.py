@@ -13,5 +13,6 @@ from .autograd import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 from .spatial import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
+from .text import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
 from . import nn, optim, utils  # noqa: F401
