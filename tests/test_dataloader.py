@@ -236,14 +236,18 @@ def run_example(*args: str) -> str:
     return result.stdout
 
 
-def accuracy_of(out: str) -> float:
-    return float(out.split("test accuracy ")[1].split("%")[0])
+def accuracy_of(out: str, which: str = "test accuracy") -> float:
+    return float(out.split(f"{which} ")[1].split("%")[0])
 
 
 def test_the_loader_script_runs_with_import_tinytorch_as_torch():
-    plain, workers = run_example(), run_example("--workers", "2")
-    assert plain.startswith("tinytorch:") and accuracy_of(plain) >= 95
-    assert accuracy_of(workers) == accuracy_of(plain)  # the same batches, prepared elsewhere
+    "09's CNN trained through a DataLoader; with random shifts, it reads digits moved by a pixel."
+    plain, workers, shifted = run_example(), run_example("--workers", "2"), run_example("--shift")
+    assert plain.startswith("tinytorch: cnn") and accuracy_of(plain) >= 95, plain
+    for which in ("test accuracy", "moved one pixel"):  # the same batches, prepared elsewhere
+        assert accuracy_of(workers, which) == accuracy_of(plain, which), (plain, workers)
+    # each process draws its own shifts (as in PyTorch, the Dataset's generator is copied into workers)
+    assert accuracy_of(shifted) >= 95 and accuracy_of(shifted, "moved one pixel") >= 94, shifted
 
 
 @needs_torch
