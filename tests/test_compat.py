@@ -254,3 +254,47 @@ def test_optimizer_style_update_keeps_parameters_and_graph_free():
             param -= 0.1 * param.grad
     assert model.weight is weight and weight.grad_fn is None and weight.is_leaf and weight.requires_grad
     np.testing.assert_allclose(model.weight.data, expected, rtol=1e-6)
+
+
+# ------------------------------------------------------------- creation and maths functions (02, 07)
+
+def _creation(lib):
+    base = f64(lib, [[1, 2, 3], [4, 5, 6]])
+    return [lib.linspace(-1, 2, 7, dtype=lib.float64), lib.eye(3, dtype=lib.float64), lib.eye(2, 3, dtype=lib.float64),
+            lib.zeros_like(base), lib.ones_like(base), lib.full_like(base, 2.5),
+            lib.tensor([True, False]).all(), lib.tensor([True, False]).any()]
+
+
+def _functions(lib):
+    x = f64(lib, [0.2, 1.5, 2.5])
+    return [lib.sin(x), lib.cos(x), lib.exp(x), lib.log(x), lib.sqrt(x), x.pow(3), x.pow(x),
+            lib.matmul(f64(lib, [[1, 2], [3, 4]]), f64(lib, [1, -1]))]
+
+
+def test_creation_and_function_forms_equal_pytorch():
+    assert_same(_creation)
+    assert_same(_functions)
+    assert tt.linspace(0, 1, 5).dtype == tt.float32 and tt.eye(2).dtype == tt.float32
+
+
+GRADIENT_FUNCTIONS = [
+    ("sin", lambda lib, x: lib.sin(x) * x),
+    ("cos", lambda lib, x: lib.cos(x * 2) * 3),
+    ("pow_method", lambda lib, x: x.pow(3) + (x * x + 1).pow(x)),
+    ("exp_log_sqrt", lambda lib, x: lib.sqrt(lib.exp(x)) + lib.log(x * x)),
+]
+
+
+@pytest.mark.parametrize("name, body", GRADIENT_FUNCTIONS, ids=[g[0] for g in GRADIENT_FUNCTIONS])
+def test_function_gradients_equal_pytorch(name, body):
+    assert_same(_grad_case(body))
+
+
+def test_module_double_converts_parameters_in_place():
+    model = tt.nn.Sequential(tt.nn.Linear(2, 3), tt.nn.ReLU(), tt.nn.Linear(3, 1))
+    weights = list(model.parameters())
+    assert model.double() is model
+    assert all(p.dtype == tt.float64 for p in model.parameters())
+    assert [id(p) for p in model.parameters()] == [id(p) for p in weights], "the same Parameter objects"
+    assert model(tt.ones(4, 2, dtype=tt.float64)).dtype == tt.float64
+    assert all(p.dtype == tt.float32 for p in model.float().parameters())

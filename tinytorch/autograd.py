@@ -387,6 +387,14 @@ def _abs_vjp(grad, out, a):
     return (grad * np.sign(a.data),)
 
 
+def _sin_vjp(grad, out, a):
+    return (grad * np.cos(a.data),)
+
+
+def _cos_vjp(grad, out, a):
+    return (-grad * np.sin(a.data),)
+
+
 def _clamp_vjp(grad, out, a, min=None, max=None):
     inside = np.ones(a.data.shape, dtype=bool)
     if min is not None:
@@ -406,6 +414,8 @@ class _DifferentiableElementwise:
     log = differentiable("Log", Tensor.log, _log_vjp, ("self",), saves=("self",))
     sqrt = differentiable("Sqrt", Tensor.sqrt, _sqrt_vjp, ("self",), saves=("out",))
     abs = differentiable("Abs", Tensor.abs, _abs_vjp, ("self",), saves=("self",))
+    sin = differentiable("Sin", Tensor.sin, _sin_vjp, ("self",), saves=("self",))
+    cos = differentiable("Cos", Tensor.cos, _cos_vjp, ("self",), saves=("self",))
     clamp = differentiable("Clamp", Tensor.clamp, _clamp_vjp, ("self",), saves=("self",))
     to = differentiable("To", Tensor.to, _cast_vjp, ("self",), saves=())
     clone = differentiable("Clone", Tensor.clone, _cast_vjp, ("self",), saves=())

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tensor import Tensor, _wrap, add_methods, default_generator, float32, to_array
+from .tensor import Tensor, _wrap, add_methods, as_dtype, default_generator, float32, float64, to_array
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
@@ -170,6 +170,28 @@ class _ModuleModes:
                 parameter.grad = None
             else:
                 parameter.grad.data[...] = 0
+
+# %% ../nbs/04_layers.ipynb #module-dtypes
+@add_methods(Module)
+class _ModuleDtypes:
+    "Converting every parameter (and its gradient) to another dtype, in place, like PyTorch's `model.double()`."
+
+    def to(self, dtype: Any) -> Module:
+        "Every parameter in `dtype` (the same Parameter objects, new arrays); returns self."
+        target = as_dtype(dtype)
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(target, copy=False)
+            if parameter.grad is not None:
+                parameter.grad.data = parameter.grad.data.astype(target, copy=False)
+        return self
+
+    def double(self) -> Module:
+        "`to(float64)`."
+        return self.to(float64)
+
+    def float(self) -> Module:
+        "`to(float32)`."
+        return self.to(float32)
 
 # %% ../nbs/04_layers.ipynb #state_dict
 @add_methods(Module)

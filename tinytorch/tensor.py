@@ -19,7 +19,8 @@ Dim = Union[int, Sequence[int], None]
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
            'double', 'half', 'add_methods', 'Tensor', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
            'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
-           'default_generator', 'rand', 'array_version']
+           'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
+           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -794,3 +795,88 @@ class _InPlace:
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
+
+# %% ../nbs/02_tensor.ipynb #more-functions
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "`steps` evenly spaced values from `start` to `end`, both included (float32 unless `dtype`)."
+    return _wrap(np.linspace(start, end, operator.index(steps), dtype=_default(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "The n × m (n × n) identity matrix."
+    return _wrap(np.eye(n, m, dtype=_default(dtype)), requires_grad)
+
+
+def _like(t: Tensor, dtype: Any) -> tuple[Shape, np.dtype]:
+    return t.data.shape, t.data.dtype if dtype is None else as_dtype(dtype)
+
+
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "Zeros of `input`'s shape and dtype (unless `dtype`)."
+    return _wrap(np.zeros(*_like(input, dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "Ones of `input`'s shape and dtype (unless `dtype`)."
+    return _wrap(np.ones(*_like(input, dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "`fill_value` everywhere, in `input`'s shape and dtype (unless `dtype`)."
+    shape, target = _like(input, dtype)
+    return _wrap(np.full(shape, fill_value, target), requires_grad)
+
+
+@add_methods(Tensor)
+class _MoreMath:
+    "Trigonometry, powers and truth tests (PyTorch's method names)."
+
+    def sin(self) -> Tensor:
+        "The sine of each element (radians)."
+        return _wrap(np.sin(self.data))
+
+    def cos(self) -> Tensor:
+        "The cosine of each element (radians)."
+        return _wrap(np.cos(self.data))
+
+    def pow(self, exponent: Any) -> Tensor:
+        "`self ** exponent`."
+        return self ** exponent
+
+    def all(self) -> Tensor:
+        "Whether every element is true (non-zero), as a 0-d bool tensor."
+        return _wrap(np.all(self.data))
+
+    def any(self) -> Tensor:
+        "Whether some element is true (non-zero), as a 0-d bool tensor."
+        return _wrap(np.any(self.data))
+
+
+def sin(input: Tensor) -> Tensor:
+    "`input.sin()`."
+    return input.sin()
+
+
+def cos(input: Tensor) -> Tensor:
+    "`input.cos()`."
+    return input.cos()
+
+
+def exp(input: Tensor) -> Tensor:
+    "`input.exp()`."
+    return input.exp()
+
+
+def log(input: Tensor) -> Tensor:
+    "`input.log()`."
+    return input.log()
+
+
+def sqrt(input: Tensor) -> Tensor:
+    "`input.sqrt()`."
+    return input.sqrt()
+
+
+def matmul(input: Tensor, other: Any) -> Tensor:
+    "`input @ other`."
+    return input.matmul(other)
