@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .tensor import Tensor, _axis, _plain_index, _wrap, add_methods, array_version
+from .tensor import _VERSIONS, Tensor, _axis, _plain_index, _wrap, add_methods, array_version
 from . import activations, layers, losses
 
 # %% auto #0
@@ -72,14 +72,22 @@ class Node:
     __slots__ = ("name", "inputs", "function", "saved", "versions", "histories")
 
     def __init__(self, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
-                 saved: tuple[np.ndarray, ...] = ()):
+                 saved: Sequence[np.ndarray] = ()):
         self.name, self.inputs, self.function, self.saved = name, inputs, backward, saved
-        self.versions = tuple(array_version(array) for array in saved)
-        self.histories = tuple(getattr(value, "grad_fn", None) for value in inputs)
+        # no in-place change so far (the usual case): every version is 0, nothing to look up
+        self.versions = [array_version(array) for array in saved] if _VERSIONS else None
+        self.histories = [value.grad_fn if isinstance(value, Tensor) else None for value in inputs]
 
     def backward(self, grad: np.ndarray) -> tuple:
         "One gradient per input for the output's gradient `grad`, after checking that nothing saved changed."
-        for array, version in zip(self.saved, self.versions):
+        if _VERSIONS:  # some array was changed in place: check this node's
+            self._check()
+        return self.function(grad)
+
+    def _check(self) -> None:
+        "Raise if an array the VJP reads, or an input's history, changed since the node was made."
+        versions = self.versions if self.versions is not None else [0] * len(self.saved)
+        for array, version in zip(self.saved, versions):
             if array_version(array) != version:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an inplace "
@@ -93,7 +101,6 @@ class Node:
                     f"operation ({value.grad_fn!r}), so its history is no longer the one this node used: "
                     f"tinytorch cannot backpropagate through that (PyTorch can in some cases); clone() the tensor "
                     f"before changing it in place")
-        return self.function(grad)
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
@@ -109,7 +116,7 @@ def _needs_grad(*inputs: Any) -> bool:
 
 
 def _record(out: Tensor, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
-            saved: tuple[np.ndarray, ...] = ()) -> Tensor:
+            saved: Sequence[np.ndarray] = ()) -> Tensor:
     """Mark `out` as made by `name` from `inputs` (call only when `_needs_grad(*inputs)`). Inputs
     that are not tensors stay in the node; the backward pass skips them. `saved`: the arrays
     `backward` reads (checked for in-place changes when it runs)."""
@@ -190,9 +197,10 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
         if out is args[0]:  # no new tensor: a node on the input itself would make it its own parent
             return out
         out_data = out.data
-        saved = tuple(args[i].data for i in saved_positions if i < len(args) and isinstance(args[i], Tensor))
-        return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs),
-                       saved + (out_data,) if saves_out else saved)
+        saved = [args[i].data for i in saved_positions if i < len(args) and isinstance(args[i], Tensor)]
+        if saves_out:
+            saved.append(out_data)
+        return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs), saved)
 
     forward.__wrapped__ = plain
     forward.__name__, forward.__qualname__, forward.__doc__ = plain.__name__, plain.__qualname__, plain.__doc__

@@ -666,6 +666,8 @@ def _storage(array: np.ndarray) -> np.ndarray:
 
 def array_version(array: np.ndarray) -> int:
     "How many in-place changes the memory under `array` has had: 0 until one happens."
+    if not _VERSIONS:  # nothing was ever changed in place (or it was all freed): the fast path
+        return 0
     return _VERSIONS.get(id(_storage(array)), 0)
 
 
