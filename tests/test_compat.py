@@ -298,3 +298,47 @@ def test_module_double_converts_parameters_in_place():
     assert [id(p) for p in model.parameters()] == [id(p) for p in weights], "the same Parameter objects"
     assert model(tt.ones(4, 2, dtype=tt.float64)).dtype == tt.float64
     assert all(p.dtype == tt.float32 for p in model.float().parameters())
+
+
+# ------------------------------------------------------------------------- tt.save / tt.load (04)
+
+def test_save_load_round_trips_state_dicts_optimizer_state_and_nests(tmp_path):
+    model = tt.nn.Sequential(tt.nn.Linear(3, 4), tt.nn.ReLU(), tt.nn.Linear(4, 2))
+    optimizer = tt.optim.Adam(model.parameters(), lr=0.01)
+    model(tt.ones(5, 3)).sum().backward()
+    optimizer.step()
+    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
+                  "history": [0.5, 0.25], "note": None, "pair": (tt.arange(3), np.eye(2))}
+    path = tmp_path / "checkpoint.pt"
+    tt.save(checkpoint, path)
+    loaded = tt.load(path)
+    assert list(loaded["model"]) == list(model.state_dict()) and loaded["epoch"] == 3 and loaded["note"] is None
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(loaded["model"][name].numpy(), value.numpy())
+        assert loaded["model"][name].dtype == value.dtype
+    restored = tt.nn.Sequential(tt.nn.Linear(3, 4), tt.nn.ReLU(), tt.nn.Linear(4, 2))
+    restored.load_state_dict(loaded["model"])
+    np.testing.assert_array_equal(restored(tt.ones(2, 3)).numpy(), model(tt.ones(2, 3)).numpy())
+    other = tt.optim.Adam(restored.parameters(), lr=0.5)
+    other.load_state_dict(loaded["optimizer"])
+    assert other.param_groups[0]["lr"] == 0.01 and other.param_groups[0]["betas"] == (0.9, 0.999)
+    assert isinstance(loaded["pair"], tuple) and loaded["pair"][0].dtype == tt.int64
+    np.testing.assert_array_equal(loaded["pair"][1], np.eye(2))
+
+
+def test_load_refuses_foreign_and_damaged_files_clearly(tmp_path):
+    foreign = tmp_path / "torch.pt"
+    torch.save({"w": torch.ones(2)}, foreign)
+    with pytest.raises(ValueError, match="not a file written by tinytorch.save"):
+        tt.load(foreign)
+    damaged = tmp_path / "damaged.pt"
+    tt.save({"w": tt.ones(2)}, damaged)
+    damaged.write_bytes(damaged.read_bytes()[:40])
+    with pytest.raises(ValueError, match="not a file written by tinytorch.save"):
+        tt.load(damaged)
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, x=np.ones(2))
+    with pytest.raises(ValueError, match="structure"):
+        tt.load(plain)
+    with pytest.raises(TypeError, match="cannot store a set"):
+        tt.save({1, 2}, tmp_path / "set.pt")

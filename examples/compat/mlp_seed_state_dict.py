@@ -1,6 +1,9 @@
-"""An MLP: seeded reproducibility, training with Adam, and a `state_dict` copied into a fresh model
-that then computes the same outputs. Initial weights come from NumPy through `load_state_dict`, so
+"""An MLP: seeded reproducibility, training with Adam, and its `state_dict` saved to a file with
+`torch.save` and loaded into a fresh model with `torch.load`, which then computes the same outputs. Initial weights come from NumPy through `load_state_dict`, so
 both libraries train the same network."""
+import os
+import tempfile
+
 import numpy as np
 
 
@@ -27,8 +30,11 @@ def run(torch, steps: int = 100) -> dict:
         loss.backward()
         optimizer.step()
 
-    restored = make_model()
-    restored.load_state_dict({name: value.clone() for name, value in model.state_dict().items()})
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "mlp.pt")
+        torch.save(model.state_dict(), path)
+        restored = make_model()
+        restored.load_state_dict(torch.load(path))
     with torch.no_grad():
         same = bool((restored(X) == model(X)).all())
         accuracy = (model(X).argmax(dim=1) == labels).double().mean().item()
