@@ -126,6 +126,8 @@ def test_no_process_survives_a_break_or_an_exception_in_the_loop():
 
 def test_ctrl_c_stops_the_workers():
     "A real SIGINT to this process while it waits for batches: KeyboardInterrupt here, no worker left."
+    # Python's own Ctrl-C handler, whatever an earlier test in this process installed
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     seen = 0
@@ -135,6 +137,7 @@ def test_ctrl_c_stops_the_workers():
                 seen += 1
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert 0 < seen < 1000
     deadline = time.monotonic() + 5
     while children() and time.monotonic() < deadline:

@@ -8,12 +8,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .tensor import Tensor, _axis, _wrap, add_methods
+from .tensor import _VERSIONS, Tensor, _axis, _plain_index, _wrap, add_methods, array_version
 from . import activations, layers, losses
 
 # %% auto #0
-__all__ = ['OPS', 'is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'Op', 'register_op', 'differentiable',
-           'replace_function', 'unbroadcast', 'grad']
+__all__ = ['OPS', 'index_put', 'is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'Op', 'register_op', 'differentiable',
+           'replace_function', 'unbroadcast', 'grad', 'inplace']
 
 # %% ../nbs/07_autograd.ipynb #grad-mode
 _grad_enabled = True
@@ -62,12 +62,45 @@ class no_grad:
 class Node:
     """How a tensor was made: the operation's name, its input tensors (None for inputs that are not
     tensors) and `backward`, which maps the gradient of the output (an ndarray) to one gradient
-    per input (an ndarray, or None where no gradient flows)."""
+    per input (an ndarray, or None where no gradient flows).
 
-    __slots__ = ("name", "inputs", "backward")
+    `saved` are the arrays that `function` (the VJP's closure) reads, with their versions now: if one
+    is changed in place before the backward pass, `backward` raises instead of returning a wrong
+    gradient (Step 7). The node also remembers each input's `grad_fn`, which an in-place change of
+    that input replaces."""
 
-    def __init__(self, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple]):
-        self.name, self.inputs, self.backward = name, inputs, backward
+    __slots__ = ("name", "inputs", "function", "saved", "versions", "histories")
+
+    def __init__(self, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
+                 saved: Sequence[np.ndarray] = ()):
+        self.name, self.inputs, self.function, self.saved = name, inputs, backward, saved
+        # no in-place change so far (the usual case): every version is 0, nothing to look up
+        self.versions = [array_version(array) for array in saved] if _VERSIONS else None
+        self.histories = [value.grad_fn if isinstance(value, Tensor) else None for value in inputs]
+
+    def backward(self, grad: np.ndarray) -> tuple:
+        "One gradient per input for the output's gradient `grad`, after checking that nothing saved changed."
+        if _VERSIONS:  # some array was changed in place: check this node's
+            self._check()
+        return self.function(grad)
+
+    def _check(self) -> None:
+        "Raise if an array the VJP reads, or an input's history, changed since the node was made."
+        versions = self.versions if self.versions is not None else [0] * len(self.saved)
+        for array, version in zip(self.saved, versions):
+            if array_version(array) != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: an array of shape {array.shape} saved by {self!r} is at version "
+                    f"{array_version(array)}; expected version {version} instead. Compute with a clone() of "
+                    f"the tensor, or make the change out of place (x = x + 1 instead of x += 1)")
+        for value, history in zip(self.inputs, self.histories):
+            if isinstance(value, Tensor) and value.grad_fn is not history:
+                raise RuntimeError(
+                    f"a tensor of shape {value.shape} used by {self!r} was changed in place later by a recorded "
+                    f"operation ({value.grad_fn!r}), so its history is no longer the one this node used: "
+                    f"tinytorch cannot backpropagate through that (PyTorch can in some cases); clone() the tensor "
+                    f"before changing it in place")
 
     def __repr__(self) -> str:
         return f"<{self.name}Backward>"
@@ -82,11 +115,13 @@ def _needs_grad(*inputs: Any) -> bool:
     return False
 
 
-def _record(out: Tensor, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple]) -> Tensor:
+def _record(out: Tensor, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
+            saved: Sequence[np.ndarray] = ()) -> Tensor:
     """Mark `out` as made by `name` from `inputs` (call only when `_needs_grad(*inputs)`). Inputs
-    that are not tensors stay in the node; the backward pass skips them."""
+    that are not tensors stay in the node; the backward pass skips them. `saved`: the arrays
+    `backward` reads (checked for in-place changes when it runs)."""
     out.requires_grad = True
-    out.grad_fn = Node(name, inputs, backward)
+    out.grad_fn = Node(name, inputs, backward, saved)
     return out
 
 # %% ../nbs/07_autograd.ipynb #differentiable
@@ -127,7 +162,8 @@ def register_op(name: str, forward: Callable | None = None, vjp: Callable | None
 
 
 def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Sequence[str] = ("x",), *,
-                   flops: Callable | None = None, bytes_moved: Callable | None = None) -> Callable:
+                   saves: Sequence[str] | None = None, flops: Callable | None = None,
+                   bytes_moved: Callable | None = None) -> Callable:
     """`plain` (a forward from modules 02–05) made to record its node, and registered in `OPS`.
 
     `tensor_params` names the leading parameters that may be tensors (given by position or
@@ -135,8 +171,13 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
     array `out` to one gradient (ndarray or None) per leading tensor argument. When nothing needs
     a gradient, the call costs one check more than `plain`. An operation that returns its first
     argument itself (`to` its own dtype, `contiguous` of a contiguous tensor) records nothing.
+    `saves` names the tensor parameters (and "out", the output) whose arrays `vjp` reads, checked
+    for in-place changes before it runs (None: all of them).
     `flops` and `bytes_moved` are the op's optional cost rules (see `Op`)."""
     plain = getattr(plain, "__wrapped__", plain)  # never wrap a wrapper (re-running a cell)
+    saves = (*tensor_params, "out") if saves is None else tuple(saves)
+    saved_positions = [i for i, parameter in enumerate(tensor_params) if parameter in saves]
+    saves_out = "out" in saves
 
     def forward(*args: Any, **kwargs: Any) -> Any:
         global _grad_enabled
@@ -156,7 +197,10 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
         if out is args[0]:  # no new tensor: a node on the input itself would make it its own parent
             return out
         out_data = out.data
-        return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs))
+        saved = [args[i].data for i in saved_positions if i < len(args) and isinstance(args[i], Tensor)]
+        if saves_out:
+            saved.append(out_data)
+        return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs), saved)
 
     forward.__wrapped__ = plain
     forward.__name__, forward.__qualname__, forward.__doc__ = plain.__name__, plain.__qualname__, plain.__doc__
@@ -268,18 +312,18 @@ _BINARY = ("self", "other")
 
 @add_methods(Tensor)
 class _DifferentiableArithmetic:
-    __add__ = differentiable("Add", Tensor.__add__, _add_vjp, _BINARY)
-    __radd__ = differentiable("Add", Tensor.__radd__, _add_vjp, _BINARY)
-    __sub__ = differentiable("Sub", Tensor.__sub__, _sub_vjp, _BINARY)
-    __rsub__ = differentiable("Sub", Tensor.__rsub__, _rsub_vjp, _BINARY)
-    __mul__ = differentiable("Mul", Tensor.__mul__, _mul_vjp, _BINARY)
-    __rmul__ = differentiable("Mul", Tensor.__rmul__, _mul_vjp, _BINARY)
-    __truediv__ = differentiable("Div", Tensor.__truediv__, _div_vjp, _BINARY)
-    __rtruediv__ = differentiable("Div", Tensor.__rtruediv__, _rdiv_vjp, _BINARY)
+    __add__ = differentiable("Add", Tensor.__add__, _add_vjp, _BINARY, saves=())
+    __radd__ = differentiable("Add", Tensor.__radd__, _add_vjp, _BINARY, saves=())
+    __sub__ = differentiable("Sub", Tensor.__sub__, _sub_vjp, _BINARY, saves=())
+    __rsub__ = differentiable("Sub", Tensor.__rsub__, _rsub_vjp, _BINARY, saves=())
+    __mul__ = differentiable("Mul", Tensor.__mul__, _mul_vjp, _BINARY, saves=_BINARY)
+    __rmul__ = differentiable("Mul", Tensor.__rmul__, _mul_vjp, _BINARY, saves=_BINARY)
+    __truediv__ = differentiable("Div", Tensor.__truediv__, _div_vjp, _BINARY, saves=("other", "out"))
+    __rtruediv__ = differentiable("Div", Tensor.__rtruediv__, _rdiv_vjp, _BINARY, saves=("self", "out"))
     __pow__ = differentiable("Pow", Tensor.__pow__, _pow_vjp, _BINARY)
     __rpow__ = differentiable("Pow", Tensor.__rpow__, _rpow_vjp, _BINARY)
-    __neg__ = differentiable("Neg", Tensor.__neg__, _neg_vjp, ("self",))
-    matmul = differentiable("MatMul", Tensor.matmul, _matmul_vjp, _BINARY)
+    __neg__ = differentiable("Neg", Tensor.__neg__, _neg_vjp, ("self",), saves=())
+    matmul = differentiable("MatMul", Tensor.matmul, _matmul_vjp, _BINARY, saves=_BINARY)
     __matmul__ = matmul
 
 # %% ../nbs/07_autograd.ipynb #reduction-backward
@@ -330,8 +374,8 @@ register_op("Max", _max)  # records its own node (with a dim); `_max_all` is reg
 
 @add_methods(Tensor)
 class _DifferentiableReductions:
-    sum = differentiable("Sum", Tensor.sum, _sum_vjp, ("self",))
-    mean = differentiable("Mean", Tensor.mean, _mean_vjp, ("self",))
+    sum = differentiable("Sum", Tensor.sum, _sum_vjp, ("self",), saves=())
+    mean = differentiable("Mean", Tensor.mean, _mean_vjp, ("self",), saves=())
     max = _max
 
 # %% ../nbs/07_autograd.ipynb #elementwise-backward
@@ -351,6 +395,14 @@ def _abs_vjp(grad, out, a):
     return (grad * np.sign(a.data),)
 
 
+def _sin_vjp(grad, out, a):
+    return (grad * np.cos(a.data),)
+
+
+def _cos_vjp(grad, out, a):
+    return (-grad * np.sin(a.data),)
+
+
 def _clamp_vjp(grad, out, a, min=None, max=None):
     inside = np.ones(a.data.shape, dtype=bool)
     if min is not None:
@@ -366,13 +418,15 @@ def _cast_vjp(grad, out, a, *args, **kwargs):
 
 @add_methods(Tensor)
 class _DifferentiableElementwise:
-    exp = differentiable("Exp", Tensor.exp, _exp_vjp, ("self",))
-    log = differentiable("Log", Tensor.log, _log_vjp, ("self",))
-    sqrt = differentiable("Sqrt", Tensor.sqrt, _sqrt_vjp, ("self",))
-    abs = differentiable("Abs", Tensor.abs, _abs_vjp, ("self",))
-    clamp = differentiable("Clamp", Tensor.clamp, _clamp_vjp, ("self",))
-    to = differentiable("To", Tensor.to, _cast_vjp, ("self",))
-    clone = differentiable("Clone", Tensor.clone, _cast_vjp, ("self",))
+    exp = differentiable("Exp", Tensor.exp, _exp_vjp, ("self",), saves=("out",))
+    log = differentiable("Log", Tensor.log, _log_vjp, ("self",), saves=("self",))
+    sqrt = differentiable("Sqrt", Tensor.sqrt, _sqrt_vjp, ("self",), saves=("out",))
+    abs = differentiable("Abs", Tensor.abs, _abs_vjp, ("self",), saves=("self",))
+    sin = differentiable("Sin", Tensor.sin, _sin_vjp, ("self",), saves=("self",))
+    cos = differentiable("Cos", Tensor.cos, _cos_vjp, ("self",), saves=("self",))
+    clamp = differentiable("Clamp", Tensor.clamp, _clamp_vjp, ("self",), saves=("self",))
+    to = differentiable("To", Tensor.to, _cast_vjp, ("self",), saves=())
+    clone = differentiable("Clone", Tensor.clone, _cast_vjp, ("self",), saves=())
 
 # %% ../nbs/07_autograd.ipynb #topological-order
 def _topological_order(root: Tensor) -> list[Tensor]:
@@ -528,15 +582,15 @@ def _getitem_vjp(grad, out, a, index):
 # %% ../nbs/07_autograd.ipynb #shape-methods
 @add_methods(Tensor)
 class _DifferentiableShapes:
-    reshape = differentiable("Reshape", Tensor.reshape, _reshape_vjp, ("self",))
-    view = differentiable("View", Tensor.view, _reshape_vjp, ("self",))
-    contiguous = differentiable("Contiguous", Tensor.contiguous, _reshape_vjp, ("self",))
-    unsqueeze = differentiable("Unsqueeze", Tensor.unsqueeze, _reshape_vjp, ("self",))
-    squeeze = differentiable("Squeeze", Tensor.squeeze, _reshape_vjp, ("self",))
-    transpose = differentiable("Transpose", Tensor.transpose, _transpose_vjp, ("self",))
-    permute = differentiable("Permute", Tensor.permute, _permute_vjp, ("self",))
-    T = property(differentiable("T", Tensor.T.fget, _T_vjp, ("self",)))
-    __getitem__ = differentiable("Index", Tensor.__getitem__, _getitem_vjp, ("self",))
+    reshape = differentiable("Reshape", Tensor.reshape, _reshape_vjp, ("self",), saves=())
+    view = differentiable("View", Tensor.view, _reshape_vjp, ("self",), saves=())
+    contiguous = differentiable("Contiguous", Tensor.contiguous, _reshape_vjp, ("self",), saves=())
+    unsqueeze = differentiable("Unsqueeze", Tensor.unsqueeze, _reshape_vjp, ("self",), saves=())
+    squeeze = differentiable("Squeeze", Tensor.squeeze, _reshape_vjp, ("self",), saves=())
+    transpose = differentiable("Transpose", Tensor.transpose, _transpose_vjp, ("self",), saves=())
+    permute = differentiable("Permute", Tensor.permute, _permute_vjp, ("self",), saves=())
+    T = property(differentiable("T", Tensor.T.fget, _T_vjp, ("self",), saves=()))
+    __getitem__ = differentiable("Index", Tensor.__getitem__, _getitem_vjp, ("self",), saves=())
 
 # %% ../nbs/07_autograd.ipynb #function-backward
 def _activation_vjp(backward: Callable, uses: str, takes_dim: bool = False) -> Callable:
@@ -566,24 +620,25 @@ def _linear_vjp(grad, out, x, weight, bias=None):
     return tuple(g.data if g is not None else None for g in grads)
 
 
-_FUNCTIONS = [  # (module, name, vjp, tensor parameters)
-    (activations, "relu", _activation_vjp(activations.relu_backward, "input"), ("x",)),
-    (activations, "sigmoid", _activation_vjp(activations.sigmoid_backward, "output"), ("x",)),
-    (activations, "tanh", _activation_vjp(activations.tanh_backward, "output"), ("x",)),
-    (activations, "gelu", _activation_vjp(activations.gelu_backward, "input"), ("x",)),
-    (activations, "softmax", _activation_vjp(activations.softmax_backward, "output", True), ("x",)),
-    (activations, "log_softmax", _activation_vjp(activations.log_softmax_backward, "output", True), ("x",)),
-    (layers, "linear", _linear_vjp, ("x", "weight", "bias")),
-    (losses, "mse_loss", _mse_vjp, ("input", "target")),
-    (losses, "nll_loss", _loss_vjp(losses.nll_loss_backward), ("input", "target")),
-    (losses, "binary_cross_entropy", _loss_vjp(losses.binary_cross_entropy_backward), ("input", "target")),
+_INPUT, _OUTPUT = ("x",), ("out",)  # what a VJP reads: the input's array or the output's
+_FUNCTIONS = [  # (module, name, vjp, tensor parameters, the arrays the vjp reads: None for all)
+    (activations, "relu", _activation_vjp(activations.relu_backward, "input"), ("x",), _INPUT),
+    (activations, "sigmoid", _activation_vjp(activations.sigmoid_backward, "output"), ("x",), _OUTPUT),
+    (activations, "tanh", _activation_vjp(activations.tanh_backward, "output"), ("x",), _OUTPUT),
+    (activations, "gelu", _activation_vjp(activations.gelu_backward, "input"), ("x",), _INPUT),
+    (activations, "softmax", _activation_vjp(activations.softmax_backward, "output", True), ("x",), _OUTPUT),
+    (activations, "log_softmax", _activation_vjp(activations.log_softmax_backward, "output", True), ("x",), _OUTPUT),
+    (layers, "linear", _linear_vjp, ("x", "weight", "bias"), ("x", "weight")),
+    (losses, "mse_loss", _mse_vjp, ("input", "target"), None),
+    (losses, "nll_loss", _loss_vjp(losses.nll_loss_backward), ("input", "target"), None),
+    (losses, "binary_cross_entropy", _loss_vjp(losses.binary_cross_entropy_backward), ("input", "target"), None),
     (losses, "binary_cross_entropy_with_logits",
-     _loss_vjp(losses.binary_cross_entropy_with_logits_backward), ("input", "target")),
+     _loss_vjp(losses.binary_cross_entropy_with_logits_backward), ("input", "target"), None),
 ]
 
-for _module, _name, _vjp, _params in _FUNCTIONS:
+for _module, _name, _vjp, _params, _saves in _FUNCTIONS:
     _old = getattr(_module, _name)
-    replace_function(_old, differentiable(_name, _old, _vjp, _params))
+    replace_function(_old, differentiable(_name, _old, _vjp, _params, saves=_saves))
 
 # %% ../nbs/07_autograd.ipynb #activation-methods
 @add_methods(Tensor)
@@ -604,3 +659,72 @@ class _ActivationMethods:
 
     def log_softmax(self, dim: int) -> Tensor:
         return activations.log_softmax(self, dim)
+
+# %% ../nbs/07_autograd.ipynb #inplace-put
+def _index_put(t: Tensor, index: Any, value: Any) -> Tensor:
+    "A copy of `t` with `t[index] = value` done (NumPy's indexing and casting rules): `__setitem__` out of place."
+    out = t.data.copy()
+    out[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
+    return _wrap(out)
+
+
+def _index_put_vjp(grad, out, t, index, value):
+    "The overwritten elements get no gradient; `value` gets theirs, summed to its shape."
+    index = _plain_index(index)
+    grad_t = grad.copy()
+    grad_t[index] = 0
+    return grad_t, None, _grad_of_other(grad[index], value)
+
+
+index_put = differentiable("IndexPut", _index_put, _index_put_vjp, ("self", "index", "value"), saves=())
+
+
+def _scale(other: Any, alpha: float) -> Any:
+    return other if alpha == 1 else other * alpha
+
+
+_OUT_OF_PLACE = {  # each in-place method of module 02 → the same computation, out of place
+    "add_": lambda t, other, alpha=1: t + _scale(other, alpha),
+    "sub_": lambda t, other, alpha=1: t - _scale(other, alpha),
+    "mul_": lambda t, other: t * other,
+    "div_": lambda t, other: t / other,
+    "clamp_": lambda t, min=None, max=None: t.clamp(min, max),
+    "fill_": lambda t, value: index_put(t, Ellipsis, value),
+    "zero_": lambda t: index_put(t, Ellipsis, 0),
+    "copy_": lambda t, src: index_put(t, Ellipsis, src),
+    "__setitem__": index_put,
+}
+
+# %% ../nbs/07_autograd.ipynb #inplace
+_LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_ERROR = ("an in-place operation on a view (an index, slice, reshape or transpose) of a tensor that is part of "
+               "a graph is not supported in tinytorch (PyTorch rewrites the base tensor's history): change a "
+               "clone() instead, or build the result out of place (torch.where, torch.cat, ...)")
+
+
+def inplace(plain: Callable, out_of_place: Callable) -> Callable:
+    """The in-place method `plain` (of module 02) made autograd-aware: without recording, `plain`
+    itself; on a leaf that requires grad, RuntimeError(_LEAF_ERROR); otherwise the tensor's old values
+    and history move to a new tensor `before`, `out_of_place(before, ...)` is recorded, its values are
+    written into the tensor by `plain`, and the tensor takes its `grad_fn`. Returns the tensor."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if _grad_enabled and self.grad_fn is not None and self.data.base is not None:
+            raise RuntimeError(_VIEW_ERROR)  # the tensor it views would keep a history that ignores the change
+        if not _needs_grad(self, *args, *kwargs.values()):
+            return plain(self, *args, **kwargs)
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(_LEAF_ERROR)
+        before = _wrap(self.data.copy(), self.requires_grad)
+        before.grad_fn = self.grad_fn
+        result = out_of_place(before, *args, **kwargs)
+        plain(self, *args, **kwargs)
+        self.requires_grad, self.grad_fn = True, result.grad_fn
+        return self
+    method.__wrapped__ = plain
+    method.__name__, method.__doc__ = plain.__name__, plain.__doc__
+    return method
+
+# %% ../nbs/07_autograd.ipynb #inplace-install
+for _name, _out_of_place in _OUT_OF_PLACE.items():
+    _plain = getattr(Tensor, _name)
+    setattr(Tensor, _name, inplace(getattr(_plain, "__wrapped__", _plain), _out_of_place))

@@ -3,19 +3,22 @@
 # %% ../nbs/04_layers.ipynb #imports
 from __future__ import annotations
 
+import json
 import math
+import os
+import zipfile
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tensor import Tensor, _wrap, add_methods, default_generator, float32, to_array
+from .tensor import Tensor, _wrap, add_methods, as_dtype, default_generator, float32, float64, to_array
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
-__all__ = ['IncompatibleKeys', 'Parameter', 'RemovableHandle', 'Module', 'linear', 'linear_backward', 'uniform_', 'Linear',
-           'ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'LogSoftmax', 'Identity', 'Sequential', 'Flatten', 'dropout',
-           'Dropout']
+__all__ = ['IncompatibleKeys', 'Parameter', 'RemovableHandle', 'Module', 'save', 'load', 'linear', 'linear_backward', 'uniform_',
+           'Linear', 'ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'LogSoftmax', 'Identity', 'Sequential', 'Flatten',
+           'dropout', 'Dropout']
 
 # %% ../nbs/04_layers.ipynb #parameter
 class Parameter(Tensor):
@@ -170,6 +173,106 @@ class _ModuleModes:
                 parameter.grad = None
             else:
                 parameter.grad.data[...] = 0
+
+# %% ../nbs/04_layers.ipynb #module-dtypes
+@add_methods(Module)
+class _ModuleDtypes:
+    "Converting every parameter (and its gradient) to another dtype, in place, like PyTorch's `model.double()`."
+
+    def to(self, dtype: Any) -> Module:
+        "Every parameter in `dtype` (the same Parameter objects, new arrays); returns self."
+        target = as_dtype(dtype)
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(target, copy=False)
+            if parameter.grad is not None:
+                parameter.grad.data = parameter.grad.data.astype(target, copy=False)
+        return self
+
+    def double(self) -> Module:
+        "`to(float64)`."
+        return self.to(float64)
+
+    def float(self) -> Module:
+        "`to(float32)`."
+        return self.to(float32)
+
+# %% ../nbs/04_layers.ipynb #save-load
+_FORMAT = "tinytorch.save/1"
+
+
+def _encode(obj: Any, arrays: list) -> Any:
+    "`obj` as JSON-ready data, its arrays appended to `arrays` and referred to by position."
+    if isinstance(obj, (Tensor, np.ndarray)):
+        array = obj.data if isinstance(obj, Tensor) else obj
+        arrays.append(np.ascontiguousarray(array))
+        kind = "parameter" if isinstance(obj, Parameter) else "tensor" if isinstance(obj, Tensor) else "ndarray"
+        return {"kind": kind, "index": len(arrays) - 1,
+                "requires_grad": bool(getattr(obj, "requires_grad", False))}
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (list, tuple)):
+        return {"kind": type(obj).__name__, "items": [_encode(item, arrays) for item in obj]}
+    if isinstance(obj, dict):
+        for key in obj:
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise TypeError(f"save: dictionary keys must be str or int, got {key!r}")
+        return {"kind": "ordered" if isinstance(obj, OrderedDict) else "dict",
+                "items": [[key, _encode(value, arrays)] for key, value in obj.items()]}
+    raise TypeError(f"save: cannot store a {type(obj).__name__}: only tensors, arrays, numbers, strings, "
+                    f"None and lists, tuples and dicts of them (no pickling, so that loading runs no code)")
+
+
+def save(obj: Any, f: Any) -> None:
+    """Store `obj` (tensors, arrays, numbers, strings and nested lists, tuples and dicts of them: a
+    state dict, an optimizer's state, a checkpoint) in the file `f` (a path or a binary file): a NumPy
+    `.npz` archive of the arrays with a JSON description of the structure. Nothing is pickled."""
+    arrays: list = []
+    structure = json.dumps({"format": _FORMAT, "object": _encode(obj, arrays)})
+    entries = {"__structure__": np.array(structure), **{f"a{i}": array for i, array in enumerate(arrays)}}
+    if isinstance(f, (str, os.PathLike)):  # np.savez would append ".npz" to a path: write the name given
+        with open(f, "wb") as handle:
+            np.savez(handle, **entries)
+    else:
+        np.savez(f, **entries)
+
+
+def _decode(data: Any, archive: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    kind = data.get("kind")
+    if kind in ("tensor", "parameter", "ndarray"):
+        array = np.array(archive[f"a{data['index']}"])
+        if kind == "ndarray":
+            return array
+        tensor = Parameter(array) if kind == "parameter" else Tensor(array, dtype=array.dtype)
+        tensor.requires_grad = data["requires_grad"]
+        return tensor
+    if kind in ("list", "tuple"):
+        items = [_decode(item, archive) for item in data["items"]]
+        return items if kind == "list" else tuple(items)
+    if kind in ("dict", "ordered"):
+        pairs = [(key, _decode(value, archive)) for key, value in data["items"]]
+        return OrderedDict(pairs) if kind == "ordered" else dict(pairs)
+    raise ValueError(f"unknown entry {kind!r} in the file's structure")
+
+
+def load(f: Any) -> Any:
+    """What `save` stored in `f` (a path or a binary file). Raises ValueError saying what is wrong for
+    a file that is not a tinytorch save file (another format, a PyTorch checkpoint) or is damaged."""
+    try:
+        with np.load(f, allow_pickle=False) as archive:
+            if "__structure__" not in archive.files:
+                raise ValueError("it is an .npz archive without tinytorch's structure entry")
+            description = json.loads(str(archive["__structure__"]))
+            if description.get("format") != _FORMAT:
+                raise ValueError(f"its format is {description.get('format')!r}, expected {_FORMAT!r}")
+            return _decode(description["object"], archive)
+    except (ValueError, OSError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"load({f!r}): not a file written by tinytorch.save, or a damaged one ({error}). "
+                         f"A PyTorch checkpoint (torch.save) cannot be read: save the state dict's values with "
+                         f"tinytorch.save instead") from None
 
 # %% ../nbs/04_layers.ipynb #state_dict
 @add_methods(Module)

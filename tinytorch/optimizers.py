@@ -11,7 +11,7 @@ import numpy as np
 from .tensor import Tensor
 
 # %% auto #0
-__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'LRScheduler', 'StepLR', 'CosineAnnealingLR']
+__all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'LRScheduler', 'StepLR', 'CosineAnnealingLR']
 
 # %% ../nbs/06_optimizers.ipynb #optimizer
 class Optimizer:
@@ -177,6 +177,74 @@ class AdamW(Adam):
                  eps: float = 1e-8, weight_decay: float = 1e-2):
         super().__init__(params, lr, betas, eps, weight_decay)
 
+# %% ../nbs/06_optimizers.ipynb #more-optimizers
+class RMSprop(Optimizer):
+    """RMSprop, as PyTorch defines it: a running mean of squared gradients s ← α s + (1 - α) g²
+    scales each step, θ ← θ - lr · g / (√s + eps); `centered` subtracts the square of a running mean
+    of the gradient from s first; `momentum` μ keeps a buffer b ← μ b + g / (√s + eps) and steps by b."""
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+        if not 0 <= alpha or eps < 0 or weight_decay < 0 or momentum < 0:
+            raise ValueError(f"alpha ({alpha}), eps ({eps}), weight_decay ({weight_decay}) and momentum "
+                             f"({momentum}) must be >= 0")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered))
+
+    def _update(self, param, grad, state, group):
+        "One RMSprop step on `param` in place; `state` holds square_avg (and grad_avg, momentum_buffer)."
+        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        if not state:
+            state["square_avg"] = np.zeros_like(param)
+            if momentum:
+                state["momentum_buffer"] = np.zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(param)
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * (grad * grad)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg += (1 - alpha) * (grad - grad_avg)
+            denominator = np.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            denominator = np.sqrt(square_avg)
+        denominator += eps
+        if momentum:
+            buffer = state["momentum_buffer"]
+            buffer *= momentum
+            buffer += grad / denominator
+            param -= group["lr"] * buffer
+        else:
+            param -= group["lr"] * (grad / denominator)
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as PyTorch defines it: the sum of all squared gradients s ← s + g² scales each step,
+    θ ← θ - lr_t · g / (√s + eps), with lr_t = lr / (1 + (t - 1) · lr_decay) at step t."""
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+        if lr_decay < 0 or weight_decay < 0 or initial_accumulator_value < 0 or eps < 0:
+            raise ValueError("lr_decay, weight_decay, initial_accumulator_value and eps must be >= 0")
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps))
+
+    def _update(self, param, grad, state, group):
+        "One Adagrad step on `param` in place; `state` holds step and sum."
+        if not state:
+            state.update(step=0, sum=np.full_like(param, group["initial_accumulator_value"]))
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        state["sum"] += grad * grad
+        denominator = np.sqrt(state["sum"])
+        denominator += group["eps"]
+        param -= lr * (grad / denominator)
+
 # %% ../nbs/06_optimizers.ipynb #schedulers
 class LRScheduler:
     """Changes the learning rate of every parameter group once per `step()` (usually per epoch),
@@ -243,6 +311,6 @@ class CosineAnnealingLR(LRScheduler):
 # %% ../nbs/06_optimizers.ipynb #torch-namespaces
 # PyTorch's namespaces for this module's names (`tt.optim.Optimizer`, ...): the build reads this literal
 __torch_namespaces__ = {
-    "optim": ["Optimizer", "SGD", "Adam", "AdamW"],
+    "optim": ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"],
     "optim.lr_scheduler": ["LRScheduler", "StepLR", "CosineAnnealingLR"],
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import operator
+import weakref
 from collections import namedtuple
 from types import FunctionType
 from typing import Any, Callable, Sequence, Union
@@ -18,7 +19,8 @@ Dim = Union[int, Sequence[int], None]
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
            'double', 'half', 'add_methods', 'Tensor', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
            'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
-           'default_generator', 'rand']
+           'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
+           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -651,3 +653,232 @@ def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     if target.kind != "f":
         raise TypeError(f"rand needs a floating dtype, got {target}")
     return _wrap(_generator.random(_shape_arg(shape)).astype(target), requires_grad)
+
+# %% ../nbs/02_tensor.ipynb #inplace
+_VERSIONS: dict[int, int] = {}  # id of a storage array → the number of in-place changes it has had
+
+
+def _storage(array: np.ndarray) -> np.ndarray:
+    "The array that owns the memory `array` views (NumPy keeps that owner in `base`), or `array` itself."
+    base = array.base
+    return base if type(base) is np.ndarray else array
+
+
+def array_version(array: np.ndarray) -> int:
+    "How many in-place changes the memory under `array` has had: 0 until one happens."
+    if not _VERSIONS:  # nothing was ever changed in place (or it was all freed): the fast path
+        return 0
+    return _VERSIONS.get(id(_storage(array)), 0)
+
+
+def _bump_version(array: np.ndarray) -> None:
+    "Count one in-place change of the memory under `array` (the count is dropped with the memory)."
+    owner = _storage(array)
+    key = id(owner)
+    if key not in _VERSIONS:
+        weakref.finalize(owner, _VERSIONS.pop, key, None)
+        _VERSIONS[key] = 0
+    _VERSIONS[key] += 1
+
+
+def _plain_index(index: Any) -> Any:
+    "An index with the tensors in it (alone or in a tuple) replaced by their arrays."
+    if isinstance(index, tuple):
+        return tuple(item.data if isinstance(item, Tensor) else item for item in index)
+    return index.data if isinstance(index, Tensor) else index
+
+
+def _shape_list(shape: Shape) -> str:
+    return str(list(shape))
+
+
+def _write(op: Callable, t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """Run the ufunc `op(t.data, *args, out=t.data)` (tensors among `args` read as their arrays): t
+    changes in place and its version counts up. Raises PyTorch's RuntimeError when the result would
+    need another dtype or shape than t's, or when t's memory is read-only (an `expand`ed tensor)."""
+    args = tuple(arg.data if isinstance(arg, Tensor) else arg for arg in args)
+    try:
+        op(t.data, *args, out=t.data, casting="same_kind", **kwargs)
+    except TypeError as error:
+        if "Cannot cast ufunc" not in str(error):  # not NumPy's casting error: let it through
+            raise
+        raise RuntimeError(f"the result can't be cast to the desired output type {t.data.dtype}: an in-place "
+                           f"operation keeps the tensor's dtype (NumPy: {error}); use an out-of-place "
+                           f"operation, or convert the tensor first with .to(...)") from None
+    except ValueError as error:
+        if not t.data.flags.writeable:
+            raise RuntimeError("this tensor's memory is read-only (an expanded view, whose elements "
+                               "share memory): clone() it before changing it in place") from None
+        shape = broadcast_shapes(t.data.shape, *(np.shape(arg) for arg in args))
+        raise RuntimeError(f"output with shape {_shape_list(t.data.shape)} doesn't match the broadcast "
+                           f"shape {_shape_list(shape)}: an in-place result keeps the tensor's shape") from error
+    _bump_version(t.data)
+    return t
+
+
+def _assign(t: Tensor, index: Any, value: Any) -> None:
+    "t[index] = value in t's memory, with NumPy's indexing and casting rules, counting a version."
+    if not t.data.flags.writeable:
+        raise RuntimeError(
+            "this tensor's memory is read-only (an expanded view, whose elements share memory): clone() it "
+            "before assigning to its elements")
+    t.data[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
+    _bump_version(t.data)
+
+
+def _scaled(other: Any, alpha: float) -> Any:
+    "alpha * other for `add_`/`sub_`: an array (or number), never a new tensor."
+    return (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+
+
+@add_methods(Tensor)
+class _InPlace:
+    "Operations that change the tensor itself (its memory, shared with its views) and return it."
+
+    @property
+    def _version(self) -> int:
+        "How many in-place changes this tensor's memory has had (shared with its views), like PyTorch's."
+        return array_version(self.data)
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        "self += alpha * other, in place."
+        return _write(np.add, self, other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        "self -= alpha * other, in place."
+        return _write(np.subtract, self, other if alpha == 1 else _scaled(other, alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        "self *= other, in place."
+        return _write(np.multiply, self, other)
+
+    def div_(self, other: Any) -> Tensor:
+        "self /= other, in place (a float tensor: an integer one cannot hold the quotient)."
+        return _write(np.true_divide, self, other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        "Each element limited to [min, max], in place."
+        if min is None and max is None:
+            raise ValueError("clamp_ needs at least one of min and max")
+        return _write(np.clip, self, min, max)
+
+    def fill_(self, value: float) -> Tensor:
+        "Every element set to `value`, in place."
+        _assign(self, Ellipsis, value)
+        return self
+
+    def zero_(self) -> Tensor:
+        "Every element set to 0, in place."
+        return self.fill_(0)
+
+    def copy_(self, src: Any) -> Tensor:
+        "The values of `src` (broadcast to this shape, cast to this dtype) copied into this tensor."
+        values = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.broadcast_to(values, self.data.shape)
+        except ValueError:
+            raise RuntimeError(f"copy_: the source's shape {_shape_list(values.shape)} does not broadcast "
+                               f"to this tensor's shape {_shape_list(self.data.shape)}") from None
+        _assign(self, Ellipsis, values)
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        "`t[index] = value`: the selected elements of t itself change (NumPy's indexing rules)."
+        _assign(self, index, value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+# %% ../nbs/02_tensor.ipynb #more-functions
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "`steps` evenly spaced values from `start` to `end`, both included (float32 unless `dtype`)."
+    return _wrap(np.linspace(start, end, operator.index(steps), dtype=_default(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "The n × m (n × n) identity matrix."
+    return _wrap(np.eye(n, m, dtype=_default(dtype)), requires_grad)
+
+
+def _like(t: Tensor, dtype: Any) -> tuple[Shape, np.dtype]:
+    return t.data.shape, t.data.dtype if dtype is None else as_dtype(dtype)
+
+
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "Zeros of `input`'s shape and dtype (unless `dtype`)."
+    return _wrap(np.zeros(*_like(input, dtype)), requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "Ones of `input`'s shape and dtype (unless `dtype`)."
+    return _wrap(np.ones(*_like(input, dtype)), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "`fill_value` everywhere, in `input`'s shape and dtype (unless `dtype`)."
+    shape, target = _like(input, dtype)
+    return _wrap(np.full(shape, fill_value, target), requires_grad)
+
+
+@add_methods(Tensor)
+class _MoreMath:
+    "Trigonometry, powers and truth tests (PyTorch's method names)."
+
+    def sin(self) -> Tensor:
+        "The sine of each element (radians)."
+        return _wrap(np.sin(self.data))
+
+    def cos(self) -> Tensor:
+        "The cosine of each element (radians)."
+        return _wrap(np.cos(self.data))
+
+    def pow(self, exponent: Any) -> Tensor:
+        "`self ** exponent`."
+        return self ** exponent
+
+    def all(self) -> Tensor:
+        "Whether every element is true (non-zero), as a 0-d bool tensor."
+        return _wrap(np.all(self.data))
+
+    def any(self) -> Tensor:
+        "Whether some element is true (non-zero), as a 0-d bool tensor."
+        return _wrap(np.any(self.data))
+
+
+def sin(input: Tensor) -> Tensor:
+    "`input.sin()`."
+    return input.sin()
+
+
+def cos(input: Tensor) -> Tensor:
+    "`input.cos()`."
+    return input.cos()
+
+
+def exp(input: Tensor) -> Tensor:
+    "`input.exp()`."
+    return input.exp()
+
+
+def log(input: Tensor) -> Tensor:
+    "`input.log()`."
+    return input.log()
+
+
+def sqrt(input: Tensor) -> Tensor:
+    "`input.sqrt()`."
+    return input.sqrt()
+
+
+def matmul(input: Tensor, other: Any) -> Tensor:
+    "`input @ other`."
+    return input.matmul(other)

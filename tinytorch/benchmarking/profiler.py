@@ -179,7 +179,7 @@ class _ProfilerInstall:
             return
         wrap, rules = self.wrap, {name: op.flops for name, op in autograd.OPS.items()}
 
-        def timed_record(out, name, inputs, backward):
+        def timed_record(out, name, inputs, backward, saved=()):
             flops = rules.get(name)
             out_data = out.data  # the array, not the tensor: the node must not refer back to its output
 
@@ -187,7 +187,7 @@ class _ProfilerInstall:
                 return (flops(out_data, *inputs)[2] if flops is not None else 0,
                         _nbytes(inputs) + 2 * out_data.nbytes)
 
-            return record(out, name, inputs, wrap(backward, "backward", f"{name}Backward", backward_cost))
+            return record(out, name, inputs, wrap(backward, "backward", f"{name}Backward", backward_cost), saved)
 
         timed_record.__profiled__ = True
         _replace_attribute(autograd, "_record", timed_record, self._undo)

@@ -1,0 +1,100 @@
+"""In-place operations (issue 13): what an in-place weight update allocates, and what the small
+operations cost against PyTorch, side by side.
+
+    .venv/bin/python benchmarks/bench_inplace.py        (PyTorch: pip install -r requirements-torch.txt)
+
+Targets, as in the issue:
+- an in-place optimizer update (`p.add_(g, alpha=-lr)`, `p -= lr * p.grad` under no_grad, SGD.step)
+  allocates no new parameter array: its peak allocation (module 19's MemoryTracker) is at most the
+  size of one gradient (the temporary lr * g), plus a few kB of Python objects;
+- time ratios tinytorch / PyTorch (interleaved rounds, median; one thread each): a 2×2 Tensor add
+  ≤ 0.75, an in-place 2×2 add_ (new), the SGD step of an MLP 784-256-10 ≤ 0.9 and of 64-128-10 ≤ 0.6."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_training import training_step  # noqa: E402
+from common import machine_note  # noqa: E402
+
+import tinytorch as tt  # noqa: E402
+from tinytorch.benchmarking import MemoryTracker  # noqa: E402
+from tinytorch.setup import speed_ratio  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+SLACK = 4096  # bytes: the tensors, tuples and frames of one call, not arrays
+
+
+def peak_of(update) -> int:
+    "Peak bytes allocated while `update()` runs (after one warm-up call)."
+    update()
+    with MemoryTracker() as tracker:
+        update()
+    return tracker.peak_bytes
+
+
+def update_allocations(shape=(784, 256), lr: float = 0.01) -> None:
+    p = tt.nn.Parameter(tt.randn(*shape))
+    p.grad = tt.randn(*shape)
+    gradient = p.grad.data.nbytes
+
+    def add_():
+        with tt.no_grad():
+            p.add_(p.grad, alpha=-lr)
+
+    def isub():
+        nonlocal p  # `p -= ...` rebinds the name to what __isub__ returns: p itself
+        with tt.no_grad():
+            p -= lr * p.grad
+
+    optimizer = tt.optim.SGD([p], lr=lr)
+    print(f"\npeak allocation of one in-place update of a {shape} float32 parameter "
+          f"(one gradient: {gradient:,} bytes; target: at most that, plus {SLACK:,} bytes of Python objects):")
+    for name, update in (("p.add_(p.grad, alpha=-lr)", add_), ("p -= lr * p.grad", isub),
+                         ("SGD(lr).step()", optimizer.step)):
+        before = p.data
+        peak = peak_of(update)
+        verdict = "ok" if peak <= gradient + SLACK and p.data is before else "OVER"
+        print(f"  {name:<28}{peak:>12,} bytes  ({peak / gradient:.2f} gradients, same array: "
+              f"{p.data is before})  {verdict}")
+
+
+def small_op_ratios() -> None:
+    a, b = np.ones((2, 2), np.float32), np.full((2, 2), 2, np.float32)
+    ta, tb = tt.from_numpy(a.copy()), tt.from_numpy(b.copy())
+    pa, pb = torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
+    print(f"\n{'operation':<34}{'ratio':>8}{'target':>9}")
+    for name, ours, theirs, target in (("2x2 add (a + b)", lambda: ta + tb, lambda: pa + pb, "<= 0.75"),
+                                       ("2x2 in-place add_ (a.add_(b))", lambda: ta.add_(tb), lambda: pa.add_(pb), "-")):
+        print(f"{name:<34}{speed_ratio(ours, theirs, rounds=15, min_time=0.02, budget=30.0):>8.2f}{target:>9}")
+    for sizes, target in (((784, 256, 10), "<= 0.9"), ((64, 128, 10), "<= 0.6")):
+        ours, *_ = training_step(tt, sizes)
+        theirs, *_ = training_step(torch, sizes)
+        ratio = speed_ratio(ours, theirs, rounds=15, min_time=0.02, budget=60.0)
+        print(f"{'SGD step, MLP ' + '-'.join(map(str, sizes)):<34}{ratio:>8.2f}{target:>9}")
+
+
+def main() -> None:
+    print(machine_note())
+    update_allocations()
+    if torch is None:
+        print("\nPyTorch is not installed: no side-by-side ratios (pip install -r requirements-torch.txt)")
+        return
+    from threadpoolctl import threadpool_limits  # one thread each, as in bench_training.py
+
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        small_op_ratios()
+
+
+if __name__ == "__main__":
+    main()

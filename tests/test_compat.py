@@ -1,0 +1,344 @@
+"""PyTorch fidelity: the same code run with `lib = tinytorch` and `lib = torch` gives the same values,
+gradients and errors (float64, tight tolerance). Each case is a function of the library module."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinytorch as tt
+from tests.reference import needs_torch, torch
+
+pytestmark = needs_torch
+
+
+def as_array(value):
+    "A tensor of either library (or a number) as an ndarray."
+    if hasattr(value, "detach"):
+        value = value.detach()
+    return np.asarray(value.numpy() if hasattr(value, "numpy") else value, dtype=np.float64)
+
+
+def run_both(case):
+    "The case's results under tinytorch and under PyTorch, each a list of values."
+    return [list(case(lib)) for lib in (tt, torch)]
+
+
+def assert_same(case, rtol=1e-12, atol=1e-12):
+    ours, theirs = run_both(case)
+    assert len(ours) == len(theirs)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        a, b = as_array(a), as_array(b)
+        assert a.shape == b.shape, f"result {i}: shape {a.shape} instead of PyTorch's {b.shape}"
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"result {i}")
+
+
+def f64(lib, values):
+    return lib.tensor(np.asarray(values, dtype=np.float64), dtype=lib.float64)
+
+
+# ---------------------------------------------------------------- in-place operations, no autograd
+
+def _alias_iadd(lib):
+    x = f64(lib, [1, 2, 3])
+    y = x
+    x += 1
+    return [x, y]
+
+
+def _all_dunders(lib):
+    x = f64(lib, [[1, 2], [3, 4]])
+    x += f64(lib, [10, 20])
+    x -= 1
+    x *= f64(lib, [[2], [3]])
+    x /= 4
+    return [x]
+
+
+def _methods(lib):
+    x = f64(lib, [1, -2, 3, -4])
+    r = [x.add_(1).clone(), x.add_(f64(lib, [1, 1, 1, 1]), alpha=-0.5).clone(), x.sub_(2, alpha=3).clone(),
+         x.mul_(-2).clone(), x.div_(f64(lib, [1, 2, 4, 8])).clone(), x.clamp_(min=-1.5).clone(),
+         x.clamp_(max=3.0).clone(), x.clamp_(-1, 1).clone(), x.fill_(7).clone(), x.copy_(f64(lib, [4, 3, 2, 1])).clone()]
+    return r + [x.zero_()]
+
+
+def _views_see_changes(lib):
+    t = lib.zeros(2, 3, dtype=lib.float64)
+    row, column, flat = t[1], t[:, 2], t.view(6)
+    row += 5
+    column.mul_(3)
+    flat[0] = -1
+    t.T[0, 1] = 9
+    return [t, row, column, flat]
+
+
+def _item_slice_mask_assignment(lib):
+    t = lib.arange(12, dtype=lib.float64).reshape(3, 4)
+    t[0] = 1
+    t[:, 1] += 2
+    t[t > 8] = 0
+    t[1, 2:] = f64(lib, [-1, -2])
+    t[lib.tensor([0, 2])] *= 10
+    t[..., 0] -= t[..., 3]
+    return [t]
+
+
+def _integer_tensor(lib):
+    t = lib.tensor([1, 2, 3])
+    t += 2
+    t *= 3
+    t[0] = 7.9  # assignment casts, as in NumPy and PyTorch
+    t.clamp_(max=10)
+    return [t]
+
+
+def _manual_update_under_no_grad(lib):
+    w = f64(lib, [1.0, -2.0]).requires_grad_()
+    for _ in range(3):
+        loss = (w * w * f64(lib, [1, 3])).sum()
+        loss.backward()
+        with lib.no_grad():
+            w -= 0.1 * w.grad
+            w.grad.zero_()
+    return [w, w.grad]
+
+
+@pytest.mark.parametrize("case", [_alias_iadd, _all_dunders, _methods, _views_see_changes,
+                                  _item_slice_mask_assignment, _integer_tensor, _manual_update_under_no_grad],
+                         ids=lambda case: case.__name__.strip("_"))
+def test_in_place_values_equal_pytorch(case):
+    assert_same(case)
+
+
+def test_in_place_keeps_the_object_and_counts_versions():
+    x = tt.zeros(3)
+    before, view = id(x), x[1:]
+    x += 1
+    assert id(x) == before and x.tolist() == [1, 1, 1]
+    assert x._version == 1 and view._version == 1, "a view shares its base's version counter"
+    view.add_(1)
+    assert x._version == 2 and x.tolist() == [1, 2, 2]
+    assert tt.zeros(2)._version == 0 and x.clone()._version == 0
+
+
+# ------------------------------------------------------------------------ errors named as PyTorch does
+
+ERRORS = [
+    ("int_true_divide", lambda lib: lib.tensor([1, 2]).div_(2), "can't be cast to the desired output type"),
+    ("int_add_float", lambda lib: lib.tensor([1, 2]).add_(1.5), "can't be cast to the desired output type"),
+    ("broadcast_grows", lambda lib: lib.zeros(3).add_(lib.zeros(2, 3)), "doesn't match the broadcast shape"),
+    ("leaf_requires_grad", lambda lib: lib.ones(2, requires_grad=True).mul_(2),
+     "a leaf Variable that requires grad is being used in an in-place operation"),
+    ("leaf_setitem", lambda lib: lib.ones(2, requires_grad=True).__setitem__(0, 5),
+     "a leaf Variable that requires grad is being used in an in-place operation"),
+]
+
+
+def _saved_output_changed(lib):
+    x = f64(lib, [0.5, 1.0]).requires_grad_()
+    y = x.exp()
+    y += 1
+    y.sum().backward()
+
+
+def _saved_input_changed(lib):
+    x = f64(lib, [0.5, 1.0]).requires_grad_()
+    h = x * 2
+    y = h.log()
+    with lib.no_grad():
+        h.mul_(3)
+    y.sum().backward()
+
+
+ERRORS += [("saved_output", _saved_output_changed, "modified by an inplace operation"),
+           ("saved_input_under_no_grad", _saved_input_changed, "modified by an inplace operation")]
+
+
+@pytest.mark.parametrize("name, case, text", ERRORS, ids=[e[0] for e in ERRORS])
+def test_in_place_errors_are_pytorchs(name, case, text):
+    for lib in (tt, torch):
+        with pytest.raises(RuntimeError, match=text):
+            case(lib)
+
+
+# -------------------------------------------------------------------- autograd through in-place ops
+
+def _grad_case(body):
+    "A case: x (float64, requires grad) → body(lib, x) → a tensor; returns its values and x.grad."
+    def case(lib):
+        x = f64(lib, [0.3, -1.2, 2.0, 0.7]).requires_grad_()
+        out = body(lib, x)
+        out.backward(f64(lib, [1.0, -2.0, 0.5, 3.0]).reshape(out.shape))
+        return [out, x.grad]
+    case.__name__ = body.__name__
+    return case
+
+
+def _mul_(lib, x):
+    y = x * 1
+    y.mul_(x)
+    return y * y
+
+
+def _chain(lib, x):
+    y = x + 0
+    y.add_(x, alpha=2).sub_(1).div_(x + 3).clamp_(-0.5, 0.5)
+    return y
+
+
+def _iadd_tensor(lib, x):
+    y = x.exp()
+    y = y * 1
+    y += x * x
+    return y
+
+
+def _setitem_from_graph(lib, x):
+    z = lib.zeros(4, dtype=lib.float64)
+    z[1:3] = x[:2] * 5
+    z[0] = x[3]
+    return z * x
+
+
+def _mask_zeroing(lib, x):
+    y = x * 2
+    y[y < 0] = 0
+    return y
+
+
+def _fill_and_copy(lib, x):
+    y = x * 3
+    y[:2].fill_(1.5)
+    out = lib.zeros(4, dtype=lib.float64)
+    out.copy_(y)
+    return out * out
+
+
+def _zero_(lib, x):
+    y = x * x
+    return y.zero_() + x
+
+
+GRAD_CASES = [_grad_case(body) for body in (_mul_, _chain, _iadd_tensor, _setitem_from_graph, _mask_zeroing,
+                                            _zero_)]
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=lambda case: case.__name__.strip("_"))
+def test_gradients_through_in_place_ops_equal_pytorch(case):
+    assert_same(case)
+
+
+def test_in_place_on_a_view_of_a_recorded_tensor_is_refused_not_wrong():
+    "PyTorch rewrites the history of a changed view's base; tinytorch refuses (see docs/PYTORCH.md)."
+    x = tt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="on a view"):
+        y[:1] += 1
+    with pytest.raises(RuntimeError, match="on a view"):
+        y[:1].fill_(0)
+    assert y.tolist() == [2.0, 4.0]
+    first = y[:1]
+    y[1] = 0  # y changes after `first` was recorded from it: refused at backward(), not a wrong gradient
+    with pytest.raises(RuntimeError, match="changed in place"):
+        (first + y).sum().backward()
+
+
+def test_optimizer_style_update_keeps_parameters_and_graph_free():
+    model = tt.nn.Linear(3, 2)
+    weight = model.weight
+    loss = model(tt.ones(4, 3)).sum()
+    loss.backward()
+    expected = weight.data - 0.1 * weight.grad.data
+    with tt.no_grad():
+        for param in model.parameters():
+            param -= 0.1 * param.grad
+    assert model.weight is weight and weight.grad_fn is None and weight.is_leaf and weight.requires_grad
+    np.testing.assert_allclose(model.weight.data, expected, rtol=1e-6)
+
+
+# ------------------------------------------------------------- creation and maths functions (02, 07)
+
+def _creation(lib):
+    base = f64(lib, [[1, 2, 3], [4, 5, 6]])
+    return [lib.linspace(-1, 2, 7, dtype=lib.float64), lib.eye(3, dtype=lib.float64), lib.eye(2, 3, dtype=lib.float64),
+            lib.zeros_like(base), lib.ones_like(base), lib.full_like(base, 2.5),
+            lib.tensor([True, False]).all(), lib.tensor([True, False]).any()]
+
+
+def _functions(lib):
+    x = f64(lib, [0.2, 1.5, 2.5])
+    return [lib.sin(x), lib.cos(x), lib.exp(x), lib.log(x), lib.sqrt(x), x.pow(3), x.pow(x),
+            lib.matmul(f64(lib, [[1, 2], [3, 4]]), f64(lib, [1, -1]))]
+
+
+def test_creation_and_function_forms_equal_pytorch():
+    assert_same(_creation)
+    assert_same(_functions)
+    assert tt.linspace(0, 1, 5).dtype == tt.float32 and tt.eye(2).dtype == tt.float32
+
+
+GRADIENT_FUNCTIONS = [
+    ("sin", lambda lib, x: lib.sin(x) * x),
+    ("cos", lambda lib, x: lib.cos(x * 2) * 3),
+    ("pow_method", lambda lib, x: x.pow(3) + (x * x + 1).pow(x)),
+    ("exp_log_sqrt", lambda lib, x: lib.sqrt(lib.exp(x)) + lib.log(x * x)),
+]
+
+
+@pytest.mark.parametrize("name, body", GRADIENT_FUNCTIONS, ids=[g[0] for g in GRADIENT_FUNCTIONS])
+def test_function_gradients_equal_pytorch(name, body):
+    assert_same(_grad_case(body))
+
+
+def test_module_double_converts_parameters_in_place():
+    model = tt.nn.Sequential(tt.nn.Linear(2, 3), tt.nn.ReLU(), tt.nn.Linear(3, 1))
+    weights = list(model.parameters())
+    assert model.double() is model
+    assert all(p.dtype == tt.float64 for p in model.parameters())
+    assert [id(p) for p in model.parameters()] == [id(p) for p in weights], "the same Parameter objects"
+    assert model(tt.ones(4, 2, dtype=tt.float64)).dtype == tt.float64
+    assert all(p.dtype == tt.float32 for p in model.float().parameters())
+
+
+# ------------------------------------------------------------------------- tt.save / tt.load (04)
+
+def test_save_load_round_trips_state_dicts_optimizer_state_and_nests(tmp_path):
+    model = tt.nn.Sequential(tt.nn.Linear(3, 4), tt.nn.ReLU(), tt.nn.Linear(4, 2))
+    optimizer = tt.optim.Adam(model.parameters(), lr=0.01)
+    model(tt.ones(5, 3)).sum().backward()
+    optimizer.step()
+    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
+                  "history": [0.5, 0.25], "note": None, "pair": (tt.arange(3), np.eye(2))}
+    path = tmp_path / "checkpoint.pt"
+    tt.save(checkpoint, path)
+    loaded = tt.load(path)
+    assert list(loaded["model"]) == list(model.state_dict()) and loaded["epoch"] == 3 and loaded["note"] is None
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(loaded["model"][name].numpy(), value.numpy())
+        assert loaded["model"][name].dtype == value.dtype
+    restored = tt.nn.Sequential(tt.nn.Linear(3, 4), tt.nn.ReLU(), tt.nn.Linear(4, 2))
+    restored.load_state_dict(loaded["model"])
+    np.testing.assert_array_equal(restored(tt.ones(2, 3)).numpy(), model(tt.ones(2, 3)).numpy())
+    other = tt.optim.Adam(restored.parameters(), lr=0.5)
+    other.load_state_dict(loaded["optimizer"])
+    assert other.param_groups[0]["lr"] == 0.01 and other.param_groups[0]["betas"] == (0.9, 0.999)
+    assert isinstance(loaded["pair"], tuple) and loaded["pair"][0].dtype == tt.int64
+    np.testing.assert_array_equal(loaded["pair"][1], np.eye(2))
+
+
+def test_load_refuses_foreign_and_damaged_files_clearly(tmp_path):
+    foreign = tmp_path / "torch.pt"
+    torch.save({"w": torch.ones(2)}, foreign)
+    with pytest.raises(ValueError, match="not a file written by tinytorch.save"):
+        tt.load(foreign)
+    damaged = tmp_path / "damaged.pt"
+    tt.save({"w": tt.ones(2)}, damaged)
+    damaged.write_bytes(damaged.read_bytes()[:40])
+    with pytest.raises(ValueError, match="not a file written by tinytorch.save"):
+        tt.load(damaged)
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, x=np.ones(2))
+    with pytest.raises(ValueError, match="structure"):
+        tt.load(plain)
+    with pytest.raises(TypeError, match="cannot store a set"):
+        tt.save({1, 2}, tmp_path / "set.pt")

@@ -1,0 +1,136 @@
+"""The silent-difference audit: every Tensor method and attribute, and every tinytorch function, that
+shares its name with PyTorch's is called on the same standard inputs in both libraries; where both
+succeed, the results must agree, unless docs/PYTORCH.md lists the name (with its reason) in the
+audit table. An error in tinytorch where PyTorch succeeds is loud, not silent: not this test's
+business (tests/test_compat.py covers the names of issue 13 one by one)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinytorch as tt
+from tests.reference import needs_torch, torch
+
+pytestmark = needs_torch
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "PYTORCH.md"
+VALUES = np.array([[0.5, 1.25, 2.0, 0.75], [1.5, 0.25, 1.75, 1.0], [0.625, 1.125, 0.375, 1.875]])
+OTHER = VALUES[::-1, ::-1] + 0.5
+# Argument lists tried on every callable (`X` and `O` stand for the standard tensors)
+X, O = "X", "O"
+ARGUMENTS = [(), (O,), (2.0,), (1,), (0,), (-1,), ((4, 3),), (3, 4), (1, 0), (X,), (X, O), (X, 2.0), (X, 1)]
+KEYWORDS = [{}, {"dim": 1}, {"dim": 0, "keepdim": True}]
+
+
+def listed_names() -> set[str]:
+    "The names in the first column of the audit table of docs/PYTORCH.md."
+    text = DOC.read_text(encoding="utf-8")
+    if "## Audit: names that behave differently" not in text:
+        return set()
+    section = text.split("## Audit: names that behave differently", 1)[1].split("\n## ", 1)[0]
+    return {match for match in re.findall(r"^\| `([^`]+)` \|", section, re.MULTILINE)}
+
+
+def comparable(value):
+    "A result as something `==`-comparable across libraries: arrays, tuples of them, or plain values."
+    if isinstance(value, (tt.Tensor, torch.Tensor)):
+        return np.asarray(value.detach().numpy(), dtype=np.float64)
+    if isinstance(value, tuple) and not isinstance(value, torch.Size):
+        return tuple(comparable(item) for item in value)
+    if isinstance(value, torch.Size):
+        return tuple(value)
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        return float(value)
+    if value is None:
+        return None
+    return str(value)
+
+
+def same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def outcomes(lib, get, args, kwargs):
+    "('ok', comparable result, the receiver after the call) or ('error', None, None)."
+    x = lib.tensor(VALUES.copy(), dtype=lib.float64)
+    o = lib.tensor(OTHER.copy(), dtype=lib.float64)
+    real = [x if a is X else o if a is O else a for a in args]
+    try:
+        result = get(lib, x)(*real, **kwargs)
+    except Exception:  # noqa: BLE001 - every failure counts as "not comparable" here
+        return "error", None, None
+    return "ok", comparable(result), comparable(x)
+
+
+def shared_method_names() -> list[str]:
+    ours = {name for name in dir(tt.Tensor) if not name.startswith("_") or name in DUNDERS}
+    return sorted(name for name in ours if hasattr(torch.Tensor, name))
+
+
+DUNDERS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+           "__pow__", "__rpow__", "__neg__", "__matmul__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
+           "__ge__", "__getitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__len__", "__bool__",
+           "__float__", "__int__", "__repr__", "__setitem__"}
+
+
+def differences(get) -> list[str]:
+    "Argument lists on which both libraries succeed but differ (in the result or the receiver)."
+    found = []
+    for args in ARGUMENTS:
+        for kwargs in KEYWORDS:
+            ours, theirs = outcomes(tt, get, args, kwargs), outcomes(torch, get, args, kwargs)
+            if ours[0] == theirs[0] == "ok" and not (same(ours[1], theirs[1]) and same(ours[2], theirs[2])):
+                found.append(f"{args} {kwargs}: {ours[1]!r:.80} vs PyTorch {theirs[1]!r:.80}")
+    return found
+
+
+def test_the_audit_table_exists_and_names_real_names():
+    names = listed_names()
+    assert names, "docs/PYTORCH.md has no audit table"
+    unknown = [n for n in names if not (hasattr(tt.Tensor, n.removeprefix("Tensor.")) or hasattr(tt, n))]
+    assert not unknown, f"the audit table lists names tinytorch does not have: {unknown}"
+
+
+@pytest.mark.parametrize("name", shared_method_names())
+def test_tensor_method_behaves_like_pytorchs_or_is_listed(name):
+    if isinstance(getattr(tt.Tensor, name), property) or not callable(getattr(torch.Tensor, name)):
+        def get(lib, x):  # an attribute: compare its value
+            return lambda *args, **kwargs: getattr(x, name) if not args and not kwargs else _no_call()
+    else:
+        def get(lib, x):
+            return getattr(x, name)
+    found = differences(get)
+    if f"Tensor.{name}" in listed_names():
+        return
+    assert not found, (f"Tensor.{name} behaves differently from PyTorch's on the same input and is not in "
+                       f"docs/PYTORCH.md's audit table:\n" + "\n".join(found[:5]))
+
+
+def _no_call():
+    raise TypeError("attributes are read without arguments")
+
+
+def shared_function_names() -> list[str]:
+    names = []
+    for name in getattr(tt, "__all__", dir(tt)):
+        value = getattr(tt, name, None)
+        if callable(value) and not isinstance(value, type) and hasattr(torch, name):
+            names.append(name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", shared_function_names())
+def test_function_behaves_like_pytorchs_or_is_listed(name):
+    found = differences(lambda lib, x: getattr(lib, name))
+    if name in listed_names():
+        return
+    assert not found, (f"tinytorch.{name} behaves differently from torch.{name} on the same input and is not "
+                       f"in docs/PYTORCH.md's audit table:\n" + "\n".join(found[:5]))
