@@ -1,41 +1,13 @@
-"""The grading pieces on their own: kernel guard, feedback scrubbing, undoing stray writes."""
+"""The grading pieces on their own: feedback scrubbing, undoing stray writes, restoring cells."""
 from __future__ import annotations
 
-import io
 import os
-import time
 
 import nbformat
 import pytest
 
 from course.grading.autograde import Snapshot, error_summary
 from course.grading.feedback import HIDDEN_NOTE, HideHiddenTests, hide_hidden_tests
-from course.grading.kernel_guard import TRUNCATED_TAG, CappedStream, ClockWatch
-
-
-def test_capped_stream_truncates_once_per_cell():
-    sink = io.StringIO()
-    stream = CappedStream(sink, limit=10)
-    stream.write("hello ")
-    stream.write("world, this is long")
-    stream.write("dropped")
-    assert sink.getvalue().startswith("hello worl\n" + TRUNCATED_TAG)
-    assert "dropped" not in sink.getvalue()
-    stream.reset()
-    stream.write("next cell")
-    assert sink.getvalue().endswith("next cell")
-
-
-def test_clock_watch_restores_replaced_clocks():
-    watch = ClockWatch()
-    real = time.perf_counter
-    try:
-        time.perf_counter = lambda: 0.0
-        assert watch.restore() == ["perf_counter"]
-        assert time.perf_counter is real
-        assert watch.restore() == []
-    finally:
-        time.perf_counter = real
 
 
 def test_hidden_regions_are_replaced_keeping_visible_lines():
