@@ -137,10 +137,11 @@ def grading_library(root: Path, module: str) -> Path:
     return prefix_library(root / PACKAGE, before, library_folder(root, module))
 
 
-def grader_environment(root: Path) -> dict[str, str]:
-    "Environment of the nbgrader process: this checkout's `course` package first on the path."
+def grader_environment() -> dict[str, str]:
+    """Environment of the nbgrader process: this checkout's `course` package first on the path
+    (a venv reused from another checkout would otherwise bring that checkout's grader)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
-    env["PYTHONPATH"] = str(root)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
 
 
@@ -167,7 +168,7 @@ def grade_submission(root: Path, module: str, student: str,
                "--student", student, "--force"]
     start = time.perf_counter()
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=grader_environment(root), stdout=out,
+        process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
             status = "graded" if process.wait(timeout=time_limit) == 0 else "failed"

@@ -120,21 +120,21 @@ class SandboxedExecute(NbGraderPreprocessor):
                     cell.outputs.insert(0, _stream(f"{TAMPER_TAG} {', '.join(answer.restored)}: "
                                                    "put back before this cell ran\n"))
                 if kind == "test":
-                    self._judge(cell, answer.passed, session.untrusted)
+                    self._judge(cell, answer)
         finally:
-            leftover = session.close()
-        if leftover and nb.cells:
-            code = [c for c in nb.cells if c.cell_type == "code"]
-            if code:
-                code[-1].outputs.append(_stream(f"{TAMPER_TAG} {', '.join(leftover)}: found after the last cell\n"))
+            session.close()
         return nb, resources
 
     @staticmethod
-    def _judge(cell, passed: bool, untrusted: list[str]) -> None:
+    def _judge(cell, answer) -> None:
         "Make sure a test cell without a trustworthy verdict has an error output (0 points)."
         errors = [o for o in cell.outputs if o.output_type == "error"]
-        if untrusted:
-            events = ", ".join(sorted(set(untrusted)))
+        passed = answer.passed and not answer.refused
+        if answer.refused:
+            cell.outputs.insert(0, _stream(f"{TAMPER_TAG} {'; '.join(answer.refused)}: this test does not count\n"))
+            cell.outputs.append(_error("GraderTampering", "not counted: " + "; ".join(answer.refused)))
+        elif answer.untrusted:
+            events = ", ".join(sorted(set(answer.untrusted)))
             cell.outputs.insert(0, _stream(f"{TAMPER_TAG} the notebook reached into the interpreter "
                                            f"({events}); no test after that counts\n"))
             cell.outputs.append(_error("GraderTampering", f"not counted: the notebook used {events}"))

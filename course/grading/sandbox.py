@@ -159,8 +159,9 @@ class Answer:
     "The harness's answer for one cell."
     outputs: list[dict]
     passed: bool = False  # a signed verdict that the test cell ran to its end
-    untrusted: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
+    untrusted: list[str] = field(default_factory=list)  # since the start: no later verdict counts
+    restored: list[str] = field(default_factory=list)  # put back before this cell ran
+    refused: list[str] = field(default_factory=list)  # why this cell's verdict was refused
 
 
 class Session:
@@ -230,10 +231,14 @@ class Session:
             if not hmac.compare_digest(signature, expected):
                 self.untrusted.append("a message to the grader was forged")
                 continue
-            message = json.loads(payload)
+            kind, _, text = payload.partition(b" ")
+            message = json.loads(text)
             if "untrusted" in message:
-                self.untrusted.append(message["untrusted"])
+                self.untrusted.append(str(message["untrusted"]))
                 continue
+            if kind != b"V":  # only the audit hook itself gives verdicts and reports tampering
+                for name in ("passed", "restored", "refused"):
+                    message.pop(name, None)
             return message
 
     def run(self, index: int, kind: str, source: str) -> Answer:
@@ -245,32 +250,29 @@ class Session:
         except OSError as e:
             raise ChannelError("the notebook's process ended") from e
         wanted = hashlib.sha256(source.encode()).hexdigest()
-        passed = False
-        seen = len(self.untrusted)
+        answer = Answer([])
         while True:
             message = self._next(self.limits.cell_seconds + 10)
             if message.get("passed") == index and message.get("sha256") == wanted:
-                passed = True
+                answer.passed = True
+            elif "restored" in message:
+                answer.restored += map(str, message["restored"])
+            elif "refused" in message:
+                answer.refused += map(str, message["refused"])
             elif message.get("done") == index:
-                return Answer(message.get("outputs", []), passed, self.untrusted[seen:],
-                              message.get("restored", []))
+                answer.outputs = message.get("outputs", [])
+                answer.untrusted = list(self.untrusted)
+                return answer
 
-    def close(self) -> list[str]:
-        "End the sandbox and every process in it; return tampering reported at the end."
-        restored = []
-        try:
-            if self.process.poll() is None:
-                self.process.stdin.close()
-                try:
-                    restored = self._next(5).get("restored", [])
-                except (ChannelError, ValueError):
-                    pass
-        except (BrokenPipeError, OSError):
-            pass
+    def close(self) -> None:
+        "End the sandbox: killing bwrap ends its PID namespace, and with it every process in it."
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        self._results.close()
+        for stream in (self.process.stdin, self._results):
+            try:
+                stream.close()
+            except OSError:
+                pass
         self._cgroup.remove()
         self.log.close()
-        return restored
