@@ -50,9 +50,9 @@ class RestoreCells(OverwriteCells):
             if cell.name not in present and (cell.name in graded or cell.locked):
                 restored = self.missing_cell_transform(cell, graded[cell.name].max_score if cell.name in graded else 0,
                                                        is_solution=cell.name in solutions)
-                if cell.name not in graded:
-                    restored.metadata.nbgrader.update(grade=False, points=0)
-                    restored.metadata.nbgrader.pop("points")
+                if cell.name not in graded:  # a locked cell without points
+                    restored["metadata"]["nbgrader"]["grade"] = False
+                    restored["metadata"]["nbgrader"].pop("points", None)
                 at = next((i + 1 for i, c in enumerate(nb.cells)
                            if c.metadata.get("nbgrader", {}).get("grade_id") == previous), 0)
                 nb.cells.insert(at, restored)

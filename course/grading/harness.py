@@ -101,7 +101,7 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
         write(hmac_digest(key, data, "sha256").hex().encode() + b" " + data + b"\n")
 
     def quoted(text):
-        return '"' + "".join([c if c.isalnum() or c in "/._- ()[]'" else "?" for c in text[:200]]) + '"'
+        return '"' + "".join([c if c.isalnum() or c in "/._- ()[]':," else "?" for c in text[:200]]) + '"'
 
     def record(kind, items):
         cell = state["cell"]
@@ -263,6 +263,10 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
                     end()
                 elif name == "passed":
                     passed(caller)
+                elif name == "restore":  # after a student's cell: the harness's own code needs builtins
+                    changed = restore()
+                    if changed:
+                        record("restored", changed)
         finally:
             state["busy"] = False
 
@@ -373,9 +377,11 @@ def _run_instructor(index: int, source: str, test: bool) -> BaseException | None
 
 def _run_student(shell, source: str) -> BaseException | None:
     "Run a cell the student wrote, as IPython would (magics, display)."
-    result = shell.run_cell(source, store_history=False, silent=False)
-    error = result.error_before_exec or result.error_in_exec
-    return error
+    try:
+        result = shell.run_cell(source, store_history=False, silent=False)
+    finally:
+        sys.audit(EVENT + "restore")
+    return result.error_before_exec or result.error_in_exec
 
 
 def _serve(shell, capture: Capture, timeout: float, stdin) -> None:
