@@ -242,7 +242,8 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
                 if not (event.startswith("ctypes.") and library_call()):
                     flag(event)
             elif event == "compile" and type_(args[1]) is str_ and args[1].startswith(trusted_files) \
-                    and not getframe(1).f_code.co_filename.startswith(import_machinery):
+                    and not getframe(1).f_code.co_filename.startswith((import_machinery,) + trusted_files):
+                # student code claiming a library's file name (tracebacks compile library files: fine)
                 flag("code compiled under a library's or the course's file name")
             elif event == "object.__setattr__" and type_(args[1]) is str_ \
                     and args[1] in ("__code__", "__defaults__", "__kwdefaults__") and not library_call():
