@@ -91,3 +91,14 @@ def test_demo_student_files_replace_edit_and_delete_cells(tmp_path):
     path.write_text("# %% b (edit)\nreturn 2\n")
     with pytest.raises(ValueError, match="has no '<<<<<<< reference' hunk"):
         demo.read_variant(path)
+
+
+def test_feedback_removes_output_lines_that_show_hidden_tests():
+    "A student's code may print the hidden test it was called from: feedback drops those lines."
+    test = nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nassert secret_check(3) == 9, 'wrong'\n### END HIDDEN TESTS")
+    student = nbformat.v4.new_code_cell("print(stolen)")
+    student.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                              text="before\nassert secret_check(3) == 9, 'wrong'\nafter\n")]
+    nb, _ = HideHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[test, student]), {})
+    assert nb.cells[1].outputs[0].text == "before\nafter\n[1 line(s) showing hidden test code removed]\n"
+    assert "secret_check" not in nb.cells[0].source
