@@ -91,8 +91,8 @@ def main() -> None:
             median = statistics.median(values)
             print(f"  {name:<10} {median:6.2f} s   ratio to plain {median / base:4.2f}   "
                   f"extra {median - base:+5.2f} s   (runs: {', '.join(f'{v:.2f}' for v in values)})")
-        perf = [i for i, c in enumerate(graded_nb.cells) if c.cell_type == "code"
-                and "perf" in c.source.splitlines()[0]]
+        perf = [i for i, c in enumerate(graded_nb.cells) if cell_kind(c) == "test"
+                and c.source.startswith("#| test") and " perf" in c.source.splitlines()[0]]
         slow_nb = read_notebook(root / "autograded" / "reference" / module / f"{module}.ipynb")
         slow_cells = {demo.grade_id(c): c.source for c in demo.submission(root, module, "slow").cells}
         for cell in slow_nb.cells:
