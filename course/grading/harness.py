@@ -18,6 +18,7 @@ namespace: the hook then writes a signed `passed` record naming the cell and the
 its source, which the grader checks against what it sent. Student code can neither make a
 failing test reach its end nor forge the record without the key.
 """
+import __future__
 import builtins
 import gc
 import json
@@ -28,6 +29,7 @@ import signal
 import socket
 import sys
 import time
+import types
 
 EVENT = "tinytorch.grader."
 PASSED_LINE = "\n__tinytorch_grader_sys__.audit('tinytorch.grader.passed')\n"
@@ -83,18 +85,22 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
     untrusted_events, event_prefix, passed_line = frozenset(UNTRUSTED_EVENTS), EVENT, PASSED_LINE
     import_machinery, frame_attributes = IMPORT_MACHINERY, FRAME_ATTRIBUTES
     missing = object()
+    annotations_flag = __future__.annotations.compiler_flag
     sys_modules, builtins_dict, sys_dict = sys.modules, builtins.__dict__, sys.__dict__
-    watched = [(name, module, module.__dict__, dict_(module.__dict__)) for name, module in modules.items()]
+    # a module's functions, classes and submodules: not its data (a seeded generator may change)
+    watched = [(name, module, module.__dict__, {k: v for k, v in module.__dict__.items()
+                                                if callable(v) or type_(v) is types.ModuleType})
+               for name, module in modules.items()]
     saved_builtins = dict_(builtins_dict)
     saved_sys = {k: sys_dict[k] for k in SYS_HOOKS if k in sys_dict}
     saved_lists = [(name, lst, list_(lst)) for name, lst in (("sys.meta_path", sys.meta_path),
                    ("sys.path_hooks", sys.path_hooks), ("sys.path", sys.path), ("gc.callbacks", gc.callbacks))]
     signals = {n: getsignal(n) for n in CATCHABLE_SIGNALS}
-    classes = [(c, dict_(class_dict(c))) for _, m, d, _ in watched if m.__name__.startswith("tinytorch")
-               for c in d.values() if type_(c) is type and c.__module__ == m.__name__]
+    # Classes are not put back: students extend the library's classes (07 adds autograd to Tensor).
+    classes: list = []
     names: dict = {}  # names bound by the course's cells → their values
     state = {"cell": None, "source_hash": "", "code": None, "globals": None, "test": False,
-             "before": None, "busy": False}
+             "before": None, "busy": False, "future": 0}
 
     def emit(text):  # "V ..." from the hook itself (verdicts, tampering), "M ..." the harness's messages
         data = text.encode()
@@ -191,13 +197,16 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
                 namespace[k] = v
         return changed
 
-    def begin(index, source, box, test):
+    def begin(index, source, box, test, future):
         changed = restore()
         if changed:
             record("restored", changed)
         state["cell"], state["test"] = index, test
         state["source_hash"] = openssl_sha256(source.encode()).hexdigest()
-        state["code"] = compile_(source + passed_line, "<test cell " + str_(index) + ">", "exec")
+        # the notebook's `from __future__ import annotations` applies to later cells, as in IPython
+        state["code"] = compile_(source + passed_line, "<test cell " + str_(index) + ">", "exec",
+                                 (future | state["future"]) & annotations_flag, True)
+        state["future"] |= state["code"].co_flags & annotations_flag  # it holds for later cells too
         if test:
             if len_(current_frames()) > 1:
                 flag("a thread the notebook started was running during a test")
@@ -256,9 +265,9 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
                 caller, name = getframe(1), event[len_(event_prefix):]
                 if name == "send" and caller.f_code in sender_codes and type_(args[0]) is str_:
                     emit("M " + args[0])
-                elif name == "begin" and caller.f_code is runner_code and len_(args) == 4 \
+                elif name == "begin" and caller.f_code is runner_code and len_(args) == 5 \
                         and type_(args[0]) is int_ and type_(args[1]) is str_ and type_(args[2]) is list_ \
-                        and type_(args[3]) is bool_:
+                        and type_(args[3]) is bool_ and type_(args[4]) is int_:
                     begin(*args)
                 elif name == "end" and caller.f_code is runner_code:
                     end()
@@ -360,12 +369,12 @@ def _alarm(seconds: float) -> None:
     signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
-def _run_instructor(index: int, source: str, test: bool) -> BaseException | None:
+def _run_instructor(index: int, source: str, test: bool, future: int = 0) -> BaseException | None:
     """Run one of the course's own cells: the guard restores what the course relies on, compiles
     the cell and gives the globals (the notebook's namespace, or for a test a copy of it with the
     course's names and builtins); the error, if any."""
     box: list = []
-    sys.audit(EVENT + "begin", index, source, box, test)
+    sys.audit(EVENT + "begin", index, source, box, test, future)
     try:
         exec(box[0], box[1])
     except BaseException as error:  # noqa: BLE001 (everything a cell raises is its outcome)
@@ -395,7 +404,10 @@ def _serve(shell, capture: Capture, timeout: float, stdin) -> None:
             if request["kind"] == "student":
                 error = _run_student(shell, request["source"])
             else:
-                error = _run_instructor(request["cell"], request["source"], request["kind"] == "test")
+                error = _run_instructor(request["cell"], request["source"], request["kind"] == "test",
+                                        int(shell.compile.flags))
+                if "from __future__ import annotations" in request["source"]:  # for the student's cells too
+                    shell.compile.flags |= __future__.annotations.compiler_flag
         except CellTimeoutError as stopped:  # raised outside the cell's own code
             error = stopped
         finally:
@@ -441,7 +453,7 @@ def main() -> None:
     shell = InteractiveShell.instance(config=config)
     shell.builtin_trap.__enter__()  # get_ipython() & co. in builtins for every cell, not only run_cell's
     modules = {name: sys.modules[name] for name in TRUSTED_MODULES if name in sys.modules}
-    modules.update({n: m for n, m in sys.modules.items() if n.startswith("tinytorch")})
+    # (not the grading library's modules: later modules rebind their functions, e.g. 07's autograd ops)
     modules[__name__] = sys.modules[__name__]  # this harness: its functions are the grader's
     _limit(setup["memory_mb"], setup["file_mb"], setup["cpu_seconds"], setup["processes"])
     trusted_files = tuple(sorted({os.path.realpath(p) + "/" for p in (sys.prefix, sys.base_prefix)}
