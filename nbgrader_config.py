@@ -10,15 +10,34 @@ c.CourseDirectory.root = "."
 # Student notebooks: solution regions become this stub; hidden tests are removed.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# Grading. Each cell gets 30 s: the reference's slowest cell takes under 2 s, and performance
-# tests stop measuring after their own 5 s budget. A cell that runs longer (an infinite loop)
-# is interrupted and the rest of the notebook still runs.
-c.Execute.timeout = 30
-c.Execute.interrupt_on_timeout = True
-c.Execute.startup_timeout = 60
+# Grading runs no Jupyter kernel: each submission's cells run in a bubblewrap sandbox through
+# course/grading/execute.py (fail-closed), and nbgrader, outside it, records the grades.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course.grading.execute.RestoreCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "course.grading.execute.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Each cell gets 30 s: the reference's slowest cell takes under 2 s, and performance tests stop
+# measuring after their own 5 s budget. A cell that runs longer (an infinite loop) is
+# interrupted and the rest of the notebook still runs; the whole notebook gets 10 minutes.
+c.SandboxedExecute.timeout = 30
+c.SandboxedExecute.submission_timeout = 600
+c.SandboxedExecute.memory_mb = 4096
+c.SandboxedExecute.output_kb = 64
 # A student who deleted a test cell gets it back (and still gets its points if the code passes).
-c.OverwriteCells.add_missing_cells = True
-c.OverwriteCells.missing_cell_notification = (
+c.RestoreCells.add_missing_cells = True
+c.RestoreCells.missing_cell_notification = (
     "# This cell (id:{cell_id}) was missing from the submission; the grader restored it.\n")
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from course import ROOT, demo  # noqa: E402
 from course.build import build  # noqa: E402
 from course.notebooks import read_notebook  # noqa: E402
-from course.grading.autograde import autograde_one, grading_library, kernel_environment  # noqa: E402
+from course.grading.autograde import grade_submission, grading_library  # noqa: E402
 
 
 def seconds(fn) -> float:
@@ -31,7 +31,7 @@ def seconds(fn) -> float:
 
 def run_plain(root: Path, module: str, env: dict) -> None:
     """Execute what autograde executes for the reference (its solutions and the hidden tests: the
-    source notebook) with nbclient alone, no nbgrader, with the same library and kernel guard."""
+    source notebook) with nbclient alone: no nbgrader, no sandbox, the same library."""
     import os
 
     nb = read_notebook(root / "source" / module / f"{module}.ipynb")
@@ -59,8 +59,8 @@ def main() -> None:
         print(f"\n{'module':<14}{'notebook alone':>16}{'nbgrader autograde':>20}{'overhead':>10}")
         for module in modules:
             library = grading_library(root, module)
-            plain = seconds(lambda: run_plain(root, module, kernel_environment(library)))
-            graded = autograde_one(root, module, "reference", library).seconds
+            plain = seconds(lambda: run_plain(root, module, {"PYTHONPATH": str(library)}))
+            graded = grade_submission(root, module, "reference").seconds
             print(f"{module:<14}{plain:>15.1f}s{graded:>19.1f}s{graded - plain:>9.1f}s")
 
 

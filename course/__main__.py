@@ -185,11 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     args.options = extra  # JupyterLab's options, for `student lab DIR --allow-root ...`
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
+    from .grading.sandbox import SandboxError
+
     try:
         return handler(args)
     except (NotebookError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except SandboxError as e:
+        print(f"error: grading stopped, no submission runs unprotected: {e}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

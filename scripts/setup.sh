@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with the pinned course toolchain and the reference library (idempotent).
-# Used by scripts/demo.sh and scripts/test.sh; Python 3.11 and pip are all it needs.
+# Used by scripts/demo.sh and scripts/test.sh; Python 3.11 and pip are all it needs, plus
+# bubblewrap for grading (scripts/install_sandbox.sh).
 # WITH_TORCH=1 also installs the optional PyTorch reference (requirements-torch.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +31,5 @@ site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purel
 mkdir -p .venv/course-link
 ln -sfn "$(pwd)/course" .venv/course-link/course
 echo "$(pwd)/.venv/course-link" > "$site/tinytorch-course.pth"
+# The grading sandbox (bubblewrap): instructors grade with it, and the tests prove it holds.
+bash scripts/install_sandbox.sh

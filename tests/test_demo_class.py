@@ -97,8 +97,9 @@ def test_tampering_does_not_pay_and_is_reported(graded):
     for module in tampered:  # elsewhere the tamperer submits the reference
         assert results["tamperer"][module].points == results["slow"][module].points
     notes = " ".join(n for m in modules for n in results["tamperer"][m].notes)
-    assert "[grader: tampering] time.perf_counter" in notes
-    assert "wrote outside its folder" in notes
+    assert re.search(r"\[grader: tampering\][^\n]*time\.perf_counter", notes), notes
+    for module in tampered:  # its attempt to spoil a classmate's graded notebook never left the sandbox
+        assert read_notebook(graded[0] / "autograded" / "reference" / module / f"{module}.ipynb").cells
 
 
 def test_copycat_importing_the_reference_gets_no_credit(graded):

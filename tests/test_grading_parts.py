@@ -1,41 +1,13 @@
-"""The grading pieces on their own: kernel guard, feedback scrubbing, undoing stray writes."""
+"""The grading pieces on their own: feedback scrubbing, undoing stray writes, restoring cells."""
 from __future__ import annotations
 
-import io
 import os
-import time
 
 import nbformat
 import pytest
 
 from course.grading.autograde import Snapshot, error_summary
 from course.grading.feedback import HIDDEN_NOTE, HideHiddenTests, hide_hidden_tests
-from course.grading.kernel_guard import TRUNCATED_TAG, CappedStream, ClockWatch
-
-
-def test_capped_stream_truncates_once_per_cell():
-    sink = io.StringIO()
-    stream = CappedStream(sink, limit=10)
-    stream.write("hello ")
-    stream.write("world, this is long")
-    stream.write("dropped")
-    assert sink.getvalue().startswith("hello worl\n" + TRUNCATED_TAG)
-    assert "dropped" not in sink.getvalue()
-    stream.reset()
-    stream.write("next cell")
-    assert sink.getvalue().endswith("next cell")
-
-
-def test_clock_watch_restores_replaced_clocks():
-    watch = ClockWatch()
-    real = time.perf_counter
-    try:
-        time.perf_counter = lambda: 0.0
-        assert watch.restore() == ["perf_counter"]
-        assert time.perf_counter is real
-        assert watch.restore() == []
-    finally:
-        time.perf_counter = real
 
 
 def test_hidden_regions_are_replaced_keeping_visible_lines():
@@ -119,3 +91,14 @@ def test_demo_student_files_replace_edit_and_delete_cells(tmp_path):
     path.write_text("# %% b (edit)\nreturn 2\n")
     with pytest.raises(ValueError, match="has no '<<<<<<< reference' hunk"):
         demo.read_variant(path)
+
+
+def test_feedback_removes_output_lines_that_show_hidden_tests():
+    "A student's code may print the hidden test it was called from: feedback drops those lines."
+    test = nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\nassert secret_check(3) == 9, 'wrong'\n### END HIDDEN TESTS")
+    student = nbformat.v4.new_code_cell("print(stolen)")
+    student.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                              text="before\nassert secret_check(3) == 9, 'wrong'\nafter\n")]
+    nb, _ = HideHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[test, student]), {})
+    assert nb.cells[1].outputs[0].text == "before\nafter\n[1 line(s) showing hidden test code removed]\n"
+    assert "secret_check" not in nb.cells[0].source

@@ -1,12 +1,13 @@
 """Autograding a class, one submission at a time, so one bad submission harms no other.
 
-For module N every submission is graded by `nbgrader autograde` in its own process, with:
-* the reference library of modules 1..N-1 only (first on PYTHONPATH): earlier mistakes are not
-  punished twice, and module N's reference cannot stand in for the student's code;
-* the kernel guard (course/grading/kernel_guard.py) through PYTHONSTARTUP;
-* a wall-clock limit for the whole submission, after which its process group is killed;
-* a check that nothing outside the submission's own autograded folder changed; what did is put
-  back and reported.
+For module N every submission is graded by `grade_submission`: `nbgrader autograde` for that
+student in its own process (trusted: it never runs student code), which runs the notebook in a
+bubblewrap sandbox (course/grading/sandbox.py, harness.py, execute.py) holding only the
+reference library of modules 1..N-1 (earlier mistakes are not punished twice; module N's
+reference cannot stand in for the student's code), and records the grades in the gradebook.
+Before any submission, `check_sandbox` proves the sandbox works, or grading stops (fail closed).
+A wall-clock limit covers the whole submission, and a check that nothing outside the
+submission's own autograded folder changed stays as a second line of defence.
 """
 from __future__ import annotations
 
@@ -65,8 +66,8 @@ _EXPLAINED = {"DeadKernelError": "the kernel died: the notebook exited Python or
 
 def error_summary(log_text: str) -> str:
     "Why grading failed, from the last 'SomeError: message' line of an nbgrader log."
-    errors = [m for m in map(_ERROR_LINE.match, log_text.splitlines())
-              if m and m.group(1) != "NbGraderException"]
+    matches = [m for m in map(_ERROR_LINE.match, log_text.splitlines()) if m]
+    errors = [m for m in matches if m.group(1) != "NbGraderException"] or matches  # the root cause first
     if not errors:
         return ""
     name, message = errors[-1].groups()
@@ -124,31 +125,74 @@ class Snapshot:
         self.files.update({p: (_status(p), p.read_bytes()) for p in self._paths(paths)})
 
 
+def library_folder(root: Path, module: str) -> Path:
+    "Where the reference library of the modules before `module` is kept for its grading."
+    return root / ".build" / "grading" / module
+
+
 def grading_library(root: Path, module: str) -> Path:
-    "Folder holding the reference library of the modules before `module`, for PYTHONPATH."
+    "Folder holding the reference library of the modules before `module`, (re)built now."
     names = [p.stem for p in module_notebooks(root / "nbs")]
     before = module_exports(root / "nbs")[:names.index(module)]
-    return prefix_library(root / PACKAGE, before, root / ".build" / "grading" / module)
+    return prefix_library(root / PACKAGE, before, library_folder(root, module))
 
 
-def kernel_environment(library: Path) -> dict[str, str]:
-    "Environment of the grading process (and so of its kernels)."
+def grader_environment() -> dict[str, str]:
+    """Environment of the nbgrader process: this checkout's `course` package first on the path
+    (a venv reused from another checkout would otherwise bring that checkout's grader)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
-    env["PYTHONPATH"] = str(library)
-    env["PYTHONSTARTUP"] = str(Path(__file__).with_name("startup.py"))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
 
 
-def autograde_one(root: Path, module: str, student: str, library: Path,
-                  time_limit: float = SUBMISSION_TIME_LIMIT) -> Outcome:
-    "Grade one submission in its own process group; never raises for a bad submission."
+def ensure_assignments(root: Path, modules: list[str], progress=print) -> None:
+    """Make sure the gradebook knows every module (a fresh clone has no gradebook): run nbgrader
+    generate_assignment for those it does not, or raise with nbgrader's own error."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from ..build import nbgrader_api
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        missing = []
+        for module in modules:
+            try:
+                gb.find_assignment(module)
+            except MissingEntry:
+                missing.append(module)
+    if missing:
+        progress(f"the gradebook has no {', '.join(missing)} yet: running nbgrader generate_assignment")
+        api = nbgrader_api(root)
+        for module in missing:
+            result = api.generate_assignment(module, force=True)
+            if not result["success"]:
+                raise RuntimeError(f"nbgrader generate_assignment {module} failed: "
+                                   f"{error_summary(result['log']) or result['log'][-500:]}")
+
+
+def check_sandbox(root: Path) -> None:
+    "Start one empty sandbox and close it; raises SandboxError (grading must stop) if it is unsound."
+    from .sandbox import Session
+
+    empty = root / ".build" / "grading" / "empty"
+    empty.mkdir(parents=True, exist_ok=True)
+    Session(root, empty, empty, root / ".build" / "logs" / "sandbox-check.log").close()
+
+
+def grade_submission(root: Path, module: str, student: str,
+                     time_limit: float = SUBMISSION_TIME_LIMIT) -> Outcome:
+    """Grade one submission: nbgrader autograde in its own process group, the notebook in the
+    sandbox. Reads only the course and that submission, writes only that student's autograded
+    folder, logs and gradebook rows, so submissions can be graded concurrently. Never raises
+    for a bad submission; raises SandboxError when the sandbox cannot run."""
+    from .sandbox import SandboxError
+
     log = log_path(root, module, student)
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", module,
                "--student", student, "--force"]
     start = time.perf_counter()
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=kernel_environment(library), stdout=out,
+        process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
             status = "graded" if process.wait(timeout=time_limit) == 0 else "failed"
@@ -156,7 +200,10 @@ def autograde_one(root: Path, module: str, student: str, library: Path,
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             status = "killed"
-    error = "" if status == "graded" else error_summary(log.read_text(errors="replace"))
+    text = log.read_text(errors="replace")
+    if "SandboxError" in text:
+        raise SandboxError(error_summary(text) or f"the sandbox failed: see {log}")
+    error = "" if status == "graded" else error_summary(text)
     if status == "killed":
         error = f"stopped after {time_limit:g} s for the whole submission"
     return Outcome(module, student, status, time.perf_counter() - start, log, error=error)
@@ -173,13 +220,17 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
     jobs = [(m, s) for m in modules for s in (students or submitted_students(root, m))
             if (root / "submitted" / s / m).exists()]
-    libraries = {m: grading_library(root, m) for m in modules}
+    for module in modules:
+        grading_library(root, module)
+    ensure_assignments(root, modules, progress)
+    check_sandbox(root)
     snapshot = Snapshot(root, PROTECTED)
     outcomes = []
     for number, (module, student) in enumerate(jobs, 1):
         log = log_path(root, module, student)
-        allowed = (root / "autograded" / student / module, log, log.with_suffix(".json"))
-        outcome = autograde_one(root, module, student, libraries[module])
+        allowed = (root / "autograded" / student / module, log, log.with_suffix(".json"),
+                   log.with_suffix(".sandbox.log"))
+        outcome = grade_submission(root, module, student)
         outcome.tampered = snapshot.restore(allowed)
         outcome.save()
         snapshot.accept(allowed)

@@ -29,10 +29,39 @@ def error_message(output) -> str:
     return _ANSI.sub("", f"{output.ename}: {output.evalue}".rstrip(": "))
 
 
+def hidden_lines(source: str) -> set[str]:
+    "The distinctive lines (longer than 12 characters) of a cell's hidden-test regions."
+    return {line.strip() for region in _REGION.finditer(source) for line in region.group(0).splitlines()[1:-1]
+            if len(line.strip()) > 12}
+
+
+def scrub(text: str, secret: set[str]) -> str:
+    "`text` without any line that shows a secret line (a student's code may print the hidden tests)."
+    lines = text.splitlines(keepends=True)
+    kept = [line for line in lines if not any(s in line for s in secret)]
+    removed = len(lines) - len(kept)
+    return "".join(kept) + (f"[{removed} line(s) showing hidden test code removed]\n" if removed else "")
+
+
 class HideHiddenTests(Preprocessor):
-    """Remove hidden-test code, and tracebacks through it, from notebooks before rendering."""
+    """Remove hidden-test code, and tracebacks through it, from notebooks before rendering; and
+    every line of any output that shows hidden-test code."""
 
     enabled = Bool(True).tag(config=True)  # nbconvert preprocessors are off unless enabled
+
+    def preprocess(self, nb, resources):
+        secret = set().union(*[hidden_lines(c.source) for c in nb.cells if c.cell_type == "code"])
+        for cell in nb.cells:
+            for output in cell.get("outputs", []) if secret else []:
+                if output.output_type == "stream":
+                    output.text = scrub(output.text, secret)
+                elif output.output_type == "error":
+                    output.evalue = scrub(output.evalue, secret)
+                    output.traceback = [scrub(line, secret) for line in output.traceback]
+                for mime, value in output.get("data", {}).items():
+                    if isinstance(value, str) and mime.startswith("text/"):
+                        output.data[mime] = scrub(value, secret)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and HIDDEN_BEGIN in cell.source:

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..notebooks import GROUPS, cell_roles, read_notebook
 from .autograde import load_outcome
 from .feedback import error_message
-from .kernel_guard import TAMPER_TAG
+from .execute import TAMPER_TAG
 
 
 @dataclass(frozen=True)
