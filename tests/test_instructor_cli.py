@@ -1,0 +1,119 @@
+"""The instructor's `python -m course grade|report` on bad input: each mistake gets one specific
+message and the documented exit code (0 all graded, 1 some submission failed or nothing graded,
+2 usage error), before anything is graded."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import course.__main__ as cli
+from course import ROOT
+from course.grading.report import ModuleResult, failures, grade_table, grader
+
+MODULE = "01_setup"
+
+
+@pytest.fixture
+def course_root(tmp_path, monkeypatch):
+    "A course folder with the real nbs/ and source/ and an empty submitted/; the CLI works on it."
+    for folder in ("nbs", "source"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "submitted").mkdir()
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    return tmp_path
+
+
+def submit(root: Path, student: str, module: str = MODULE, name: str | None = None) -> Path:
+    path = root / "submitted" / student / module / (name or f"{module}.ipynb")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "release" / module / f"{module}.ipynb", path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["grade", "report"])
+def test_unknown_module_is_a_usage_error_listing_the_modules(course_root, command, capsys):
+    submit(course_root, "alice")
+    assert cli.main([command, "--module", "99_nope"]) == 2
+    err = capsys.readouterr().err
+    assert "no module '99_nope' in this course" in err and "02_tensor" in err and "Traceback" not in err
+
+
+def test_a_close_module_name_is_suggested(course_root, capsys):
+    submit(course_root, "alice")
+    assert cli.main(["report", "--module", "02_tensr"]) == 2
+    assert "did you mean 02_tensor?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["grade", "report"])
+def test_a_student_who_submitted_nothing_is_named(course_root, command, capsys):
+    submit(course_root, "alice")
+    assert cli.main([command, "--student", "nobody"]) == 2
+    err = capsys.readouterr().err
+    assert "nobody named 'nobody' submitted anything" in err and "are alice" in err
+
+
+@pytest.mark.parametrize("command", ["grade", "report"])
+def test_nothing_submitted_is_one_message(course_root, command, capsys):
+    assert cli.main([command]) == 1
+    out, err = capsys.readouterr()
+    assert err.count("nothing to grade") == 1 and "submitted/<student>/<module>/<module>.ipynb" in err
+    assert out == ""
+
+
+def test_nothing_submitted_for_the_module_asked_for(course_root, capsys):
+    submit(course_root, "alice")
+    assert cli.main(["grade", "--module", "02_tensor"]) == 1
+    assert "nothing to grade: no submission of 02_tensor by alice" in capsys.readouterr().err
+
+
+def test_a_misnamed_notebook_is_named_with_the_name_it_needs(course_root, capsys):
+    submit(course_root, "alice", "02_tensor", "02_tensor (1).ipynb")
+    submit(course_root, "bob")
+    assert cli.main(["report", "--module", "02_tensor"]) == 1
+    err = capsys.readouterr().err
+    assert ("alice · 02_tensor · submitted/alice/02_tensor/02_tensor (1).ipynb is misnamed and was not graded: "
+            "rename it to 02_tensor.ipynb") in err
+
+
+def test_report_of_a_submission_never_graded_exits_1_saying_what_to_run(course_root, capsys):
+    submit(course_root, "alice")
+    assert cli.main(["report", "--module", MODULE]) == 1
+    out, err = capsys.readouterr()
+    assert "NOT GRADED" in out
+    assert f"alice · {MODULE} · not graded: no autograded notebook: run `python -m course grade --module {MODULE} --student alice`" in out
+    assert "nothing was graded" in err
+
+
+def test_modules_can_be_named_by_number(course_root, capsys):
+    submit(course_root, "alice")
+    assert cli.main(["report", "--module", "1"]) == 1  # found, but not graded yet
+    assert MODULE in capsys.readouterr().out
+
+
+def test_grader_tells_the_course_grader_from_plain_nbgrader(tmp_path):
+    notebook = tmp_path / "autograded" / "alice" / MODULE / f"{MODULE}.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text("{}")
+    assert grader(tmp_path, MODULE, "alice", notebook) == "nbgrader"  # no record of the course's grader
+    record = tmp_path / ".build" / "logs" / MODULE / "alice.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("{}")
+    assert grader(tmp_path, MODULE, "alice", notebook) == "course"
+    later = record.stat().st_mtime_ns + 10**9
+    os.utime(notebook, ns=(later, later))  # `nbgrader autograde` run by hand after the course's grader
+    assert grader(tmp_path, MODULE, "alice", notebook) == "nbgrader"
+
+
+def test_table_flags_submissions_not_graded_by_the_course_grader():
+    by_course = ModuleResult(graded_by="course")
+    by_hand = ModuleResult(graded_by="nbgrader")
+    failed = ModuleResult(status="not graded")
+    absent = ModuleResult(status="not submitted")
+    results = {"a": {MODULE: by_course}, "copycat": {MODULE: by_hand}, "c": {MODULE: failed}, "d": {MODULE: absent}}
+    rows = {line.split()[0]: line for line in grade_table(results, [MODULE]).splitlines()[3:]}
+    assert "(plain nbgrader)" in rows["copycat"] and "(plain nbgrader)" not in rows["a"]
+    assert "NOT GRADED" in rows["c"] and rows["d"].split()[1] == "-"
+    assert failures(results) == 2
