@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
 import course.__main__ as cli
@@ -117,3 +118,29 @@ def test_table_flags_submissions_not_graded_by_the_course_grader():
     assert "(plain nbgrader)" in rows["copycat"] and "(plain nbgrader)" not in rows["a"]
     assert "NOT GRADED" in rows["c"] and rows["d"].split()[1] == "-"
     assert failures(results) == 2
+
+
+def student_folder(tmp_path: Path) -> Path:
+    for module in (MODULE, "02_tensor"):
+        shutil.copytree(ROOT / "release" / module, tmp_path / module)
+    return tmp_path
+
+
+def test_student_build_names_a_truncated_notebook(tmp_path, capsys):
+    notebook = student_folder(tmp_path) / "02_tensor" / "02_tensor.ipynb"
+    notebook.write_text(notebook.read_text()[:3000])
+    assert cli.main(["student", "build", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {notebook}: not valid notebook JSON") and len(err.splitlines()) == 1
+
+
+def test_student_build_names_notebook_and_cell_of_a_syntax_error(tmp_path, capsys):
+    notebook = student_folder(tmp_path) / "02_tensor" / "02_tensor.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "#| solution as_dtype" in c.source)
+    nb.cells[index].source = nb.cells[index].source.replace("raise NotImplementedError()", "return (1 +")
+    nbformat.write(nb, notebook)
+    assert cli.main(["student", "build", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {notebook}, cell {index}: solution 'as_dtype' is not valid Python (line ")
+    assert "'(' was never closed); fix it, then build again" in err and len(err.splitlines()) == 1
