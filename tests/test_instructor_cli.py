@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -144,3 +146,22 @@ def test_student_build_names_notebook_and_cell_of_a_syntax_error(tmp_path, capsy
     err = capsys.readouterr().err
     assert err.startswith(f"error: {notebook}, cell {index}: solution 'as_dtype' is not valid Python (line ")
     assert "'(' was never closed); fix it, then build again" in err and len(err.splitlines()) == 1
+
+
+def test_nbgrader_writes_grades_csv_to_exports_without_root_warnings(tmp_path):
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "exports").mkdir()
+    bin_dir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run([str(bin_dir / "nbgrader"), "export"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert (tmp_path / "exports" / "grades.csv").exists() and not (tmp_path / "grades.csv").exists()
+    assert "is not absolute" not in log
+
+
+def test_grades_csv_is_ignored_by_git():
+    result = subprocess.run(["git", "check-ignore", "exports/grades.csv", "grades.csv"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.stdout.split() == ["exports/grades.csv", "grades.csv"]
