@@ -26,6 +26,14 @@ c.Execute.startup_timeout = 60
 c.OverwriteCells.add_missing_cells = True
 c.OverwriteCells.missing_cell_notification = (
     "# This cell (id:{cell_id}) was missing from the submission; the grader restored it.\n")
+# OverwriteCells, except that untouched cells with hidden tests raise no "checksum has changed" warning.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course.grading.overwrite.RestoreHiddenTests",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
 
