@@ -14,7 +14,8 @@ import pytest
 
 import course.__main__ as cli
 from course import ROOT
-from course.grading.report import ModuleResult, failures, grade_table, grader
+from course.grading.feedback import error_message
+from course.grading.report import ModuleResult, failure_reason, failures, grade_table, grader
 
 MODULE = "01_setup"
 
@@ -165,3 +166,21 @@ def test_grades_csv_is_ignored_by_git():
     result = subprocess.run(["git", "check-ignore", "exports/grades.csv", "grades.csv"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.stdout.split() == ["exports/grades.csv", "grades.csv"]
+
+
+def test_a_test_hitting_a_stub_names_the_unfinished_function():
+    traceback = ["\x1b[31mNotImplementedError\x1b[39m Traceback (most recent call last)",
+                 "Cell \x1b[32mIn[12]\x1b[39m, line 3\n----> 3 test_eq(relu(x), y)",
+                 "File \x1b[32m~/tinytorch/activations.py:14\x1b[39m, in \x1b[36mrelu\x1b[39m\x1b[34m(x)\x1b[39m\n"
+                 "---> 14 raise NotImplementedError()",
+                 "\x1b[31mNotImplementedError\x1b[39m: "]
+    stub = nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=traceback)
+    assert error_message(stub) == "NotImplementedError: relu() is still a stub (# YOUR CODE HERE)"
+    cell = nbformat.v4.new_code_cell("### BEGIN HIDDEN TESTS\ntest_eq(relu(x), y)\n### END HIDDEN TESTS")
+    cell.outputs = [stub]
+    assert failure_reason(cell) == "NotImplementedError: relu() is still a stub (# YOUR CODE HERE)"
+    other = nbformat.v4.new_output("error", ename="NotImplementedError", evalue="sparse tensors", traceback=traceback)
+    assert error_message(other) == "NotImplementedError: sparse tensors"
+    top_level = nbformat.v4.new_output("error", ename="NotImplementedError", evalue="",
+                                       traceback=["Cell In[3], line 2\n----> 2 raise NotImplementedError()"])
+    assert error_message(top_level) == "NotImplementedError: still a stub (# YOUR CODE HERE)"
