@@ -68,8 +68,8 @@ class Misnamed:
 
     def message(self, root: Path) -> str:
         where = self.path.relative_to(root)
-        return (f"{self.student} · {self.module} · {where} is misnamed and was not graded: rename it to "
-                f"{self.module}.ipynb (submitted/{self.student}/{self.module}/{self.module}.ipynb), then grade again")
+        return (f"{self.student} · {self.module} · {where} is misnamed and was not graded: move it to "
+                f"submitted/{self.student}/{self.module}/{self.module}.ipynb, then grade again")
 
 
 def submitters(root: Path) -> list[str]:
@@ -79,15 +79,17 @@ def submitters(root: Path) -> list[str]:
 
 
 def misnamed_notebooks(root: Path, modules: list[str], students: list[str]) -> list[Misnamed]:
-    """Module folders holding notebooks but not the one named after the module
-    (`02_tensor (1).ipynb` from a browser download, `02_Tensor.ipynb`, ...)."""
+    """Notebooks of a module that nbgrader would not find: in the module's folder under another name
+    (`02_tensor (1).ipynb` from a browser download, `02_Tensor.ipynb`, ...), or left in the
+    student's folder instead of the module's (`submitted/alice/02_tensor.ipynb`)."""
     found = []
     for student in students:
         for module in modules:
             folder = root / "submitted" / student / module
             if (folder / f"{module}.ipynb").exists():
                 continue
-            found += [Misnamed(student, module, p) for p in sorted(folder.glob("*.ipynb"))]
+            loose = [p for p in (root / "submitted" / student).glob(f"{module}*.ipynb")]  # not in its folder
+            found += [Misnamed(student, module, p) for p in sorted(folder.glob("*.ipynb")) + sorted(loose)]
     return found
 
 

@@ -79,7 +79,16 @@ def test_a_misnamed_notebook_is_named_with_the_name_it_needs(course_root, capsys
     assert cli.main(["report", "--module", "02_tensor"]) == 1
     err = capsys.readouterr().err
     assert ("alice · 02_tensor · submitted/alice/02_tensor/02_tensor (1).ipynb is misnamed and was not graded: "
-            "rename it to 02_tensor.ipynb") in err
+            "move it to submitted/alice/02_tensor/02_tensor.ipynb, then grade again") in err
+
+
+def test_a_notebook_outside_its_module_folder_is_named(course_root, capsys):
+    notebook = course_root / "submitted" / "alice" / "02_tensor.ipynb"
+    notebook.parent.mkdir()
+    shutil.copy(ROOT / "release" / "02_tensor" / "02_tensor.ipynb", notebook)
+    assert cli.main(["report", "--module", "02_tensor"]) == 1
+    assert ("alice · 02_tensor · submitted/alice/02_tensor.ipynb is misnamed and was not graded: "
+            "move it to submitted/alice/02_tensor/02_tensor.ipynb") in capsys.readouterr().err
 
 
 def test_report_of_a_submission_never_graded_exits_1_saying_what_to_run(course_root, capsys):
