@@ -43,8 +43,11 @@ def resolve_module(name: str, modules: list[str]) -> str:
     "`name` as a module of the course: the full name, or its number ('2', '02') or its name ('tensor')."
     if name in modules:
         return name
-    matches = [m for m in modules if m.split("_", 1)[0].lstrip("0") == name.lstrip("0") and name.isdigit()
-               or m.split("_", 1)[1] == name]
+    def named(module: str) -> bool:
+        number, short = module.split("_", 1)
+        return short == name or name.isdigit() and int(number) == int(name)
+
+    matches = [m for m in modules if named(m)]
     if len(matches) == 1:
         return matches[0]
     raise UsageError(f"no module '{name}' in this course: {_did_you_mean(name, modules)}"
