@@ -158,6 +158,7 @@ def failures(results: dict[str, dict[str, ModuleResult]]) -> int:
 
 
 def graded_count(results: dict[str, dict[str, ModuleResult]]) -> int:
+    "How many notebooks have a grade (by any tool)."
     return sum(r.status == "graded" for by_module in results.values() for r in by_module.values())
 
 
