@@ -1,24 +1,23 @@
 """nbgrader configuration for the tinytorch course (the repository root is the course folder).
 
 Every limit here is set on purpose; the grading driver (`python -m course grade`) adds the
-per-module library path and the kernel guard, see course/grading/."""
+per-module library and runs each submission in its sandbox, see course/grading/."""
+import os
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
+# The folder of this file, as an absolute path: nbgrader warns "root '.' is not absolute" otherwise.
+COURSE = os.path.dirname(os.path.abspath(__file__))  # noqa: F821 (__file__ is set by traitlets)
 c.CourseDirectory.course_id = "tinytorch"
-c.CourseDirectory.root = "."
+c.CourseDirectory.root = COURSE
+# `nbgrader export` writes the class's grades here (gitignored), not into the repository root.
+c.ExportPlugin.to = os.path.join(COURSE, "exports", "grades.csv")
 
 # Student notebooks: solution regions become this stub; hidden tests are removed.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Grading runs no Jupyter kernel: each submission's cells run in a bubblewrap sandbox through
 # course/grading/execute.py (fail-closed), and nbgrader, outside it, records the grades.
-c.Autograde.sanitize_preprocessors = [
-    "nbgrader.preprocessors.ClearOutput",
-    "nbgrader.preprocessors.DeduplicateIds",
-    "nbgrader.preprocessors.OverwriteKernelspec",
-    "course.grading.execute.RestoreCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
 c.Autograde.autograde_preprocessors = [
     "course.grading.execute.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
@@ -35,10 +34,20 @@ c.SandboxedExecute.timeout = 30
 c.SandboxedExecute.submission_timeout = 600
 c.SandboxedExecute.memory_mb = 4096
 c.SandboxedExecute.output_kb = 64
-# A student who deleted a test cell gets it back (and still gets its points if the code passes).
+# A student who deleted a test cell gets it back in its place (and still gets its points if the code
+# passes); RestoreHiddenTests below is a RestoreCells, so these settings apply to it.
 c.RestoreCells.add_missing_cells = True
 c.RestoreCells.missing_cell_notification = (
     "# This cell (id:{cell_id}) was missing from the submission; the grader restored it.\n")
+# RestoreCells (nbgrader's OverwriteCells), except that untouched cells with hidden tests raise no
+# "checksum has changed" warning.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course.grading.overwrite.RestoreHiddenTests",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
 
