@@ -77,6 +77,7 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
     from _hashlib import hmac_digest, openssl_sha256
 
     getframe, current_frames, compile_ = sys._getframe, sys._current_frames, builtins.compile
+    getpid, grading_pid = os.getpid, os.getpid()  # a forked child (a DataLoader worker) has another pid
     type_, str_, int_, list_, bytes_, bool_, dict_, len_ = type, str, int, list, bytes, bool, dict, len
     class_dict = type.__dict__["__dict__"].__get__
     set_class_attr, del_class_attr = type.__setattr__, type.__delattr__
@@ -229,6 +230,11 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
 
     def end():
         before = state["before"]
+        if state["test"] and state["globals"] is not None:
+            # names a test cell defined (helpers later tests use) are the course's: kept and put back
+            for k, v in state["globals"].items():
+                if type_(k) is str_ and not k.startswith("_") and namespace.get(k, missing) is not v:
+                    names[k] = namespace[k] = v
         if not state["test"] and before is not None:
             for k, v in namespace.items():
                 if type_(k) is str_ and not k.startswith("_") and before.get(k, missing) is not v:
@@ -253,7 +259,9 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
         try:
             if event == "sys._getframe" or (event == "object.__getattr__" and type_(args[1]) is str_
                                             and args[1] in frame_attributes):
-                if state["test"] and not library_call():
+                # Only in the grading process: a forked child's frames are copies (reading them cannot
+                # change a verdict), and worker code legitimately formats tracebacks there.
+                if state["test"] and getpid() == grading_pid and not library_call():
                     flag("frame inspection during a test")
             elif event in untrusted_events:
                 if not (event.startswith("ctypes.") and library_call()):
