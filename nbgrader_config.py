@@ -2,10 +2,16 @@
 
 Every limit here is set on purpose; the grading driver (`python -m course grade`) adds the
 per-module library path and the kernel guard, see course/grading/."""
+import os
+
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
+# The folder of this file, as an absolute path: nbgrader warns "root '.' is not absolute" otherwise.
+COURSE = os.path.dirname(os.path.abspath(__file__))  # noqa: F821 (__file__ is set by traitlets)
 c.CourseDirectory.course_id = "tinytorch"
-c.CourseDirectory.root = "."
+c.CourseDirectory.root = COURSE
+# `nbgrader export` writes the class's grades here (gitignored), not into the repository root.
+c.ExportPlugin.to = os.path.join(COURSE, "exports", "grades.csv")
 
 # Student notebooks: solution regions become this stub; hidden tests are removed.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -20,6 +26,14 @@ c.Execute.startup_timeout = 60
 c.OverwriteCells.add_missing_cells = True
 c.OverwriteCells.missing_cell_notification = (
     "# This cell (id:{cell_id}) was missing from the submission; the grader restored it.\n")
+# OverwriteCells, except that untouched cells with hidden tests raise no "checksum has changed" warning.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course.grading.overwrite.RestoreHiddenTests",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 40
 

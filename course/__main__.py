@@ -13,11 +13,42 @@ import time
 from pathlib import Path
 
 from . import ROOT
+from .checks import EXIT_USAGE, UsageError
 from .notebooks import NotebookError, module_notebooks
 
 
 def _modules(args) -> list[str]:
-    return args.module or [p.stem for p in module_notebooks(ROOT / "nbs")]
+    from .checks import check_modules
+
+    return check_modules(ROOT, args.module)
+
+
+def _selection(args) -> tuple[list[str], list[str], int]:
+    """The modules and students `grade`/`report` asked for, checked (checks.UsageError explains a
+    mistake), and how many misnamed notebooks there are (each reported here)."""
+    from .checks import check_students, misnamed_notebooks
+
+    modules = _modules(args)
+    students = check_students(ROOT, modules, args.student)
+    misnamed = misnamed_notebooks(ROOT, modules, students)
+    for notebook in misnamed:
+        print(f"warning: {notebook.message(ROOT)}", file=sys.stderr)
+    return modules, students, len(misnamed)
+
+
+def _exit_code(results: dict, misnamed: int = 0) -> int:
+    "0 if every submission was graded by the course's grader, else 1 (README: exit codes)."
+    from .checks import EXIT_FAILED, EXIT_OK
+    from .grading.report import failures, graded_count
+
+    bad = failures(results) + misnamed
+    if not graded_count(results):
+        print("nothing was graded", file=sys.stderr)
+        return EXIT_FAILED
+    if bad:
+        print(f"{bad} submission(s) not graded by the course's grader: see the notes above", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def cmd_export(args) -> int:
@@ -60,11 +91,14 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _grade_and_report(modules: list[str], students: list[str] | None) -> dict:
+def _grade_and_report(modules: list[str], students: list[str]) -> dict:
     from .build import nbgrader_api
-    from .grading.autograde import autograde, submitted_students
+    from .checks import NothingToGrade, nothing_to_grade, submissions
+    from .grading.autograde import autograde
     from .grading.report import class_results, grade_table, lost_points
 
+    if not submissions(ROOT, modules, students):
+        raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
     print(f"autograding {', '.join(modules)} (each submission in its own process):")
     autograde(ROOT, modules, students)
     api = nbgrader_api(ROOT)
@@ -72,8 +106,7 @@ def _grade_and_report(modules: list[str], students: list[str] | None) -> dict:
         result = api.generate_feedback(module, force=True)
         if not result["success"]:
             print(f"feedback for {module} failed:\n{result['log']}", file=sys.stderr)
-    everyone = students or sorted({s for m in modules for s in submitted_students(ROOT, m)})
-    results = class_results(ROOT, modules, everyone)
+    results = class_results(ROOT, modules, students)
     print("\n" + grade_table(results, modules))
     lost = lost_points(results)
     if lost:
@@ -83,19 +116,18 @@ def _grade_and_report(modules: list[str], students: list[str] | None) -> dict:
 
 
 def cmd_grade(args) -> int:
-    _grade_and_report(_modules(args), args.student)
-    return 0
+    modules, students, misnamed = _selection(args)
+    results = _grade_and_report(modules, students)
+    return _exit_code(results, misnamed)
 
 
 def cmd_report(args) -> int:
-    from .grading.autograde import submitted_students
     from .grading.report import class_results, grade_table, lost_points
 
-    modules = _modules(args)
-    students = args.student or sorted({s for m in modules for s in submitted_students(ROOT, m)})
+    modules, students, misnamed = _selection(args)
     results = class_results(ROOT, modules, students)
     print(grade_table(results, modules) + "\n\n" + lost_points(results))
-    return 0
+    return _exit_code(results, misnamed)
 
 
 def cmd_demo(args) -> int:
@@ -113,7 +145,7 @@ def cmd_demo(args) -> int:
     print(f"built tinytorch/, source/ and release/ in {time.perf_counter() - start:.1f} s")
     students = demo.make_submissions(ROOT, modules)
     print(f"demo class: {', '.join(students)}")
-    graded = args.module or modules
+    graded = _modules(args)
     results = _grade_and_report(graded, students)
     mismatches = demo.grade_mismatches(ROOT, results, graded)
     if mismatches:
@@ -187,9 +219,12 @@ def main(argv: list[str] | None = None) -> int:
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
     try:
         return handler(args)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
     except (NotebookError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .library import PACKAGE, export_notebooks
-from .notebooks import directives, read_notebook
+from .notebooks import NotebookError, directives, read_notebook
 
 _STUB = re.compile(r"raise NotImplementedError\(\)")
 
@@ -31,6 +31,29 @@ def stubs_left(notebook: Path) -> int:
                if cell.cell_type == "code" and any(words[:1] == ["solution"] for words in directives(cell.source)))
 
 
+def _library_cell(source: str) -> str | None:
+    "The name of a library cell (`#| solution NAME`, `#| export`) or None for any other cell."
+    words = directives(source)
+    solution = next((w for w in words if w[:1] == ["solution"]), None)
+    if solution is not None:
+        return f"solution '{solution[1]}'" if len(solution) > 1 else "a solution cell"
+    return "an exported cell" if any(w[:1] == ["export"] for w in words) else None
+
+
+def check_syntax(notebook: Path) -> None:
+    """Raise a NotebookError naming the notebook, cell and line of the first solution or exported
+    cell that is not valid Python (a 30-line traceback from deep in the export would name neither)."""
+    for index, cell in enumerate(read_notebook(notebook).cells):
+        what = _library_cell(cell.source) if cell.cell_type == "code" else None
+        if what is None:
+            continue
+        try:
+            compile(cell.source, f"{notebook.name}, cell {index}", "exec", dont_inherit=True)
+        except SyntaxError as error:
+            raise NotebookError(notebook, f"{what} is not valid Python (line {error.lineno} of the cell: "
+                                          f"{error.msg}); fix it, then build again", index) from None
+
+
 def build(folder: Path, data_dir: Path | None = None) -> dict[str, int]:
     """Export the student's notebooks to folder/tinytorch, with the course's data files from
     `data_dir` (the repository's data/, or the kit's); return module → stubs left to write.
@@ -38,6 +61,8 @@ def build(folder: Path, data_dir: Path | None = None) -> dict[str, int]:
     notebooks = student_notebooks(folder)
     if not notebooks:
         raise FileNotFoundError(f"no module notebooks (NN_name/NN_name.ipynb) in {folder}")
+    for notebook in notebooks:
+        check_syntax(notebook)
     exports = export_notebooks(notebooks, Path(folder) / PACKAGE, data_dir, strict=False)
     return {export.name: stubs_left(notebook) for export, notebook in zip(exports, notebooks)}
 

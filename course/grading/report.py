@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..notebooks import GROUPS, cell_roles, read_notebook
-from .autograde import load_outcome
+from .autograde import load_outcome, outcome_path
 from .feedback import error_message
 from .kernel_guard import TAMPER_TAG
 
@@ -28,6 +28,8 @@ class ModuleResult:
     maximum: dict[str, float] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0.0))
     lost: list[Lost] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # errors in the student's code, tampering, ...
+    status: str = "graded"  # "graded", "not graded" (it failed, or was never graded) or "not submitted"
+    graded_by: str = ""  # "course" (python -m course grade) or "nbgrader" (plain `nbgrader autograde`)
 
     @property
     def total(self) -> float:
@@ -52,6 +54,16 @@ def failure_reason(cell) -> str:
     return error_message(errors[-1]).splitlines()[0][:300]
 
 
+def grader(root: Path, module: str, student: str, graded_path: Path) -> str:
+    """Which tool wrote the autograded notebook: "course" if the course's grader recorded its outcome
+    (.build/logs/<module>/<student>.json, written after nbgrader finished) after the notebook was
+    last written, else "nbgrader" (someone ran `nbgrader autograde` by hand, e.g. on a fresh clone)."""
+    record = outcome_path(root, module, student)
+    if not record.exists():
+        return "nbgrader"
+    return "course" if record.stat().st_mtime_ns >= graded_path.stat().st_mtime_ns else "nbgrader"
+
+
 def module_result(root: Path, module: str, student: str) -> ModuleResult:
     "Read one student's grades for one module from the gradebook and the autograded notebook."
     from nbgrader.api import Gradebook, MissingEntry
@@ -65,10 +77,22 @@ def module_result(root: Path, module: str, student: str) -> ModuleResult:
         result.notes.append("wrote outside its folder (put back before grading others): "
                             + "; ".join(outcome["tampered"]))
     graded_path = root / "autograded" / student / module / f"{module}.ipynb"
+    submitted = (root / "submitted" / student / module / f"{module}.ipynb").exists()
+    if not outcome and not graded_path.exists() and not submitted:
+        result.status = "not submitted"
+        return result
     if outcome.get("status", "graded") != "graded" or not graded_path.exists():
-        result.notes.append(f"not graded: {outcome.get('error') or 'no autograded notebook'}")
+        result.status = "not graded"
+        why = outcome.get("error") or (f"no autograded notebook: run `python -m course grade --module {module} "
+                                       f"--student {student}`" if not outcome else "no autograded notebook")
+        result.notes.append(f"not graded: {why}")
         result.lost = [Lost(gid, 0, pts, "not graded") for gid, (_, pts) in groups.items()]
         return result
+    result.graded_by = grader(root, module, student, graded_path)
+    if result.graded_by != "course":
+        result.notes.append("graded by plain `nbgrader autograde`, not by `python -m course grade`: the reference "
+                            "library may have stood in for the student's code; grade it again with "
+                            f"`python -m course grade --module {module} --student {student}`")
     graded_cells = read_notebook(graded_path).cells
     cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in graded_cells}
     result.notes += [f"your code in cell '{c.metadata['nbgrader']['grade_id']}': "
@@ -79,7 +103,8 @@ def module_result(root: Path, module: str, student: str) -> ModuleResult:
         try:
             notebook = gb.find_submission_notebook(module, module, student)
         except MissingEntry:
-            result.notes.append("not in the gradebook")
+            result.status = "not graded"
+            result.notes.append("not in the gradebook (gradebook.db): grade it again")
             return result
         scores = {g.name: g.score for g in notebook.grades}
     for grade_id, (group, points) in groups.items():
@@ -102,7 +127,12 @@ def class_results(root: Path, modules: list[str], students: list[str]) -> dict[s
 
 
 def _cell(result: ModuleResult) -> str:
-    return " ".join(f"{result.points[g]:g}/{result.maximum[g]:g}" for g in GROUPS)
+    if result.status == "not submitted":
+        return "-"
+    if result.status == "not graded":
+        return "NOT GRADED"
+    points = " ".join(f"{result.points[g]:g}/{result.maximum[g]:g}" for g in GROUPS)
+    return points if result.graded_by == "course" else points + " (plain nbgrader)"
 
 
 def grade_table(results: dict[str, dict[str, ModuleResult]], modules: list[str]) -> str:
@@ -116,8 +146,20 @@ def grade_table(results: dict[str, dict[str, ModuleResult]], modules: list[str])
         rows.append([student] + [_cell(by_module[m]) for m in modules] + [f"{total:g}/{maximum:g}"])
     widths = [max(len(str(row[i])) for row in [header] + rows) for i in range(len(header))]
     line = lambda row: "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
-    legend = f"points per test group: {' / '.join(GROUPS)}"
+    legend = (f"points per test group: {' / '.join(GROUPS)}; '-' not submitted; NOT GRADED and "
+              "(plain nbgrader): see the notes below")
     return "\n".join([legend, line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def failures(results: dict[str, dict[str, ModuleResult]]) -> int:
+    "How many submitted notebooks were not graded, or not graded by the course's grader."
+    return sum(r.status == "not graded" or r.status == "graded" and r.graded_by != "course"
+               for by_module in results.values() for r in by_module.values())
+
+
+def graded_count(results: dict[str, dict[str, ModuleResult]]) -> int:
+    "How many notebooks have a grade (by any tool)."
+    return sum(r.status == "graded" for by_module in results.values() for r in by_module.values())
 
 
 def lost_points(results: dict[str, dict[str, ModuleResult]]) -> str:

@@ -1,0 +1,36 @@
+"""nbgrader's OverwriteCells without its false alarm on hidden tests (configured in nbgrader_config.py).
+
+`nbgrader generate_assignment` saves each test cell to the gradebook with its hidden tests and then
+removes them from the release. So when grading, every untouched cell with hidden tests differs from
+the gradebook, and nbgrader warns "Attribute 'checksum' for cell hidden_* has changed!" for each
+(nbgrader issue #1961), which hides the warnings that matter: a student who did edit a locked cell.
+Here a locked cell that is exactly its released version (the gradebook's source, hidden tests
+removed as generate_assignment removes them) gets its hidden tests back before nbgrader checks it;
+any other change is still reported and undone by nbgrader."""
+from __future__ import annotations
+
+import nbformat
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
+
+
+def released_source(source: str) -> str:
+    "A test cell's source as the release shows it: hidden-test regions removed, as nbgrader removes them."
+    cell = nbformat.v4.new_code_cell(source)
+    ClearHiddenTests()._remove_hidden_test_region(cell)
+    return cell.source
+
+
+class RestoreHiddenTests(OverwriteCells):
+    "OverwriteCells that puts an untouched cell's hidden tests back silently (see the module docstring)."
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and cell.metadata.nbgrader.get("locked"):
+            try:
+                source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id).source
+            except MissingEntry:
+                source = None
+            if source is not None and source != cell.source and released_source(source) == cell.source:
+                cell.source = source
+        return super().preprocess_cell(cell, resources, cell_index)
