@@ -65,8 +65,8 @@ _EXPLAINED = {"DeadKernelError": "the kernel died: the notebook exited Python or
 
 def error_summary(log_text: str) -> str:
     "Why grading failed, from the last 'SomeError: message' line of an nbgrader log."
-    errors = [m for m in map(_ERROR_LINE.match, log_text.splitlines())
-              if m and m.group(1) != "NbGraderException"]
+    matches = [m for m in map(_ERROR_LINE.match, log_text.splitlines()) if m]
+    errors = [m for m in matches if m.group(1) != "NbGraderException"] or matches  # the root cause first
     if not errors:
         return ""
     name, message = errors[-1].groups()
@@ -162,6 +162,30 @@ def autograde_one(root: Path, module: str, student: str, library: Path,
     return Outcome(module, student, status, time.perf_counter() - start, log, error=error)
 
 
+def ensure_assignments(root: Path, modules: list[str], progress=print) -> None:
+    """Make sure the gradebook knows every module (a fresh clone has no gradebook): run nbgrader
+    generate_assignment for those it does not, or raise with nbgrader's own error."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from ..build import nbgrader_api
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        missing = []
+        for module in modules:
+            try:
+                gb.find_assignment(module)
+            except MissingEntry:
+                missing.append(module)
+    if missing:
+        progress(f"the gradebook has no {', '.join(missing)} yet: running nbgrader generate_assignment")
+        api = nbgrader_api(root)
+        for module in missing:
+            result = api.generate_assignment(module, force=True)
+            if not result["success"]:
+                raise RuntimeError(f"nbgrader generate_assignment {module} failed: "
+                                   f"{error_summary(result['log']) or result['log'][-500:]}")
+
+
 def submitted_students(root: Path, module: str) -> list[str]:
     "Students with a submission of `module` in submitted/, sorted."
     return sorted(p.parent.parent.name for p in (root / "submitted").glob(f"*/{module}/{module}.ipynb"))
@@ -174,6 +198,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     jobs = [(m, s) for m in modules for s in (students or submitted_students(root, m))
             if (root / "submitted" / s / m).exists()]
     libraries = {m: grading_library(root, m) for m in modules}
+    ensure_assignments(root, modules, progress)
     snapshot = Snapshot(root, PROTECTED)
     outcomes = []
     for number, (module, student) in enumerate(jobs, 1):
