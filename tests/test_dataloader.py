@@ -23,8 +23,19 @@ from tinytorch.data import (DataLoader, DataLoaderWorkerError, Dataset, Generato
                             TensorDataset, TransformDataset, default_collate, get_worker_info, random_split)
 
 
+_started_before: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _processes_already_running():
+    "Children that exist when a test starts (the browser suite's JupyterLab server, say) are not the test's."
+    _started_before.clear()
+    _started_before.update(p.pid for p in psutil.Process().children(recursive=True))
+
+
 def children() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+    "This process's children that the running test started (its DataLoader workers)."
+    return [p for p in psutil.Process().children(recursive=True) if p.pid not in _started_before]
 
 
 class Slow(Dataset):

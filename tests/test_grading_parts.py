@@ -67,6 +67,9 @@ def test_error_summary_explains_a_dead_kernel():
     assert error_summary(log) == "the kernel died: the notebook exited Python or crashed it"
     assert error_summary("    ValueError: bad cell\nNbGraderException: see above") == "ValueError: bad cell"
     assert error_summary("all fine") == ""
+    # when nbgrader's own exception is all there is, it is the reason (not an empty one)
+    assert error_summary("[AutogradeApp | ERROR] ...\nNbGraderException: No assignment with ID '02_tensor' exists") == (
+        "NbGraderException: No assignment with ID '02_tensor' exists")
 
 
 def test_demo_student_files_replace_edit_and_delete_cells(tmp_path):

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,16 @@ def test_completed_modules_pass_their_tests_and_checkpoints(student, work):
     assert probe.stdout.startswith(str(work / "tinytorch")), probe.stdout + probe.stderr
 
 
+@contextmanager
+def notebook_replaced(path: Path, nb):
+    "The student's notebook at `path` replaced by `nb` for the block, then put back byte for byte."
+    saved = path.read_bytes()
+    try:
+        write_notebook(nb, path)
+        yield
+    finally:
+        path.write_bytes(saved)
+
 def test_checkpoint_fails_on_a_wrong_library(student, work, tmp_path):
     "A checkpoint runs the student's code: a wrong matmul is caught with its message."
     nb = demo.reference_submission(ROOT, "02_tensor")
@@ -159,14 +170,9 @@ def test_checkpoint_fails_on_a_wrong_library(student, work, tmp_path):
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "matmul":
             assert "return _wrap(a @ b)" in cell.source
             cell.source = cell.source.replace("return _wrap(a @ b)", "return _wrap(a @ b + 1)")
-    path = work / "02_tensor" / "02_tensor.ipynb"
-    saved = path.read_bytes()
-    try:
-        write_notebook(nb, path)
+    with notebook_replaced(work / "02_tensor" / "02_tensor.ipynb", nb):
         result = student("tito", "checkpoint", "02", cwd=work)
         assert result.returncode == 1 and "checkpoint not reached" in result.stdout, result.stdout
-    finally:
-        path.write_bytes(saved)
 
 
 def test_lab_passes_options_through(student, work):
@@ -177,15 +183,11 @@ def test_lab_passes_options_through(student, work):
 
 def test_submit_refuses_a_deleted_test_cell(student, work):
     path = work / "01_setup" / "01_setup.ipynb"
-    saved = path.read_bytes()
     nb = read_notebook(path)
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "dot_loop_basic"]
-    try:
-        write_notebook(nb, path)
+    with notebook_replaced(path, nb):
         result = student("tito", "submit", "01", cwd=work)
         assert result.returncode == 1 and "test cell 'dot_loop_basic' was deleted" in result.stdout, result.stdout
-    finally:
-        path.write_bytes(saved)
 
 
 def test_submitted_zip_is_graded_by_the_instructors_tools(student, work, tmp_path):
@@ -214,17 +216,13 @@ def test_submitted_zip_is_graded_by_the_instructors_tools(student, work, tmp_pat
 
 def test_a_kernel_that_dies_is_reported_with_its_cell(student, work):
     path = work / "01_setup" / "01_setup.ipynb"
-    saved = path.read_bytes()
     nb = read_notebook(path)
     index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "dot_loop")
     nb.cells[index].source += "\nimport os; os._exit(3)"
-    try:
-        write_notebook(nb, path)
+    with notebook_replaced(path, nb):
         result = student("tito", "test", "01", cwd=work)
         assert result.returncode == 1, result.stdout + result.stderr
         assert f"the kernel died while running cell {index + 1} ('dot_loop')" in result.stdout, result.stdout
-    finally:
-        path.write_bytes(saved)
 
 
 def test_a_truncated_notebook_is_named(student, work):
