@@ -115,17 +115,24 @@ def _check_attention_inputs(query: Any, key: Any, value: Any, dropout_p: float) 
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be between 0 and 1, got {dropout_p}")
 
 
-def attention_with_weights(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any = None, dropout_p: float = 0.0,
-              is_causal: bool = False, scale: float | None = None) -> tuple[Tensor, Tensor]:
-    """`scaled_dot_product_attention`'s output and its attention weights (..., L, S), after dropout as
-    `nn.MultiheadAttention` returns them; the weights are a constant (no gradient flows through them)."""
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    "Whether an array of `shape` broadcasts to `target` without changing it."
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _attend(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any, dropout_p: float, is_causal: bool,
+            scale: float | None) -> tuple[Tensor, np.ndarray]:
+    "Attention's output (recorded for autograd) and the weights that multiplied the values (after dropout)."
     _check_attention_inputs(query, key, value, dropout_p)
     q, k, v = query.data, key.data, value.data
     L, S = q.shape[-2], k.shape[-2]
-    mask = attention_mask(L, S, attn_mask, is_causal, q.dtype)
-    if mask is not None and np.broadcast_shapes(mask.shape, q.shape[:-1] + (S,)) != q.shape[:-1] + (S,):
+    mask, scores_shape = attention_mask(L, S, attn_mask, is_causal, q.dtype), q.shape[:-1] + (S,)
+    if mask is not None and not _broadcasts_to(mask.shape, scores_shape):
         raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {mask.shape} does not broadcast to "
-                         f"the scores' shape {q.shape[:-1] + (S,)} (..., L, S)")
+                         f"the scores' shape {scores_shape} (..., L, S)")
     scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
     generator = default_generator() if dropout_p > 0 else None
     values, weights, keep = attention_forward(q, k, v, mask, scale, dropout_p, generator)
@@ -133,7 +140,15 @@ def attention_with_weights(query: Tensor, key: Tensor, value: Tensor, attn_mask:
     if autograd._needs_grad(query, key, value):
         autograd._record(out, "scaled_dot_product_attention", (query, key, value),
                          lambda grad: attention_backward(grad, q, k, v, weights, keep, scale), saved=(q, k, v))
-    return out, _wrap(weights if keep is None else weights * keep)
+    return out, (weights if keep is None else weights * keep)
+
+
+def attention_with_weights(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any = None, dropout_p: float = 0.0,
+                           is_causal: bool = False, scale: float | None = None) -> tuple[Tensor, Tensor]:
+    """`scaled_dot_product_attention`'s output and its attention weights (..., L, S), after dropout as
+    `nn.MultiheadAttention` returns them; the weights are a constant (no gradient flows through them)."""
+    out, weights = _attend(query, key, value, attn_mask, dropout_p, is_causal, scale)
+    return out, _wrap(weights)
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Any = None,
@@ -145,9 +160,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     (..., L, S); `is_causal`: query i attends to keys 0..i; `scale` defaults to 1/√E; dropout on the
     weights with probability `dropout_p`, drawn from the generator `manual_seed` sets (always, like
     PyTorch's function: pass 0 in evaluation). A query that may attend to nothing gets zeros."""
-    return attention_with_weights(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]
+    return _attend(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]
 
 
+# both public functions compute the op; they call the unregistered `_attend`, so a profile shows one call each
 register_op("scaled_dot_product_attention", scaled_dot_product_attention, flops=_attention_flops)
 register_op("scaled_dot_product_attention", attention_with_weights)
 
