@@ -26,10 +26,8 @@ def attention_mask(L: int, S: int, attn_mask: Any = None, is_causal: bool = Fals
     that broadcasts to (..., L, S); `is_causal` masks every key after the query (j > i), top-left aligned."""
     if attn_mask is not None and is_causal:
         raise ValueError("scaled_dot_product_attention: give attn_mask or is_causal=True, not both")
-    if is_causal:
-        return np.triu(np.full((L, S), -np.inf, dtype=dtype), k=1)
     if attn_mask is None:
-        return None
+        return np.triu(np.full((L, S), -np.inf, dtype=dtype), k=1) if is_causal else None
     mask = np.asarray(attn_mask.data if isinstance(attn_mask, Tensor) else attn_mask)
     if mask.dtype == bool:
         return np.where(mask, 0.0, -np.inf).astype(dtype)
