@@ -15,5 +15,6 @@ from .spatial import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .text import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .quantization import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
 from . import nn, optim, utils  # noqa: F401
