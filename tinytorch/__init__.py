@@ -14,5 +14,6 @@ from .training import *  # noqa: F401,F403
 from .spatial import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .text import *  # noqa: F401,F403
+from .embeddings import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
 from . import nn, optim, utils  # noqa: F401
