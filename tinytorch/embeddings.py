@@ -251,7 +251,9 @@ class BigramLanguageModel(Module):
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         rng = np.random.default_rng(seed)
-        out = list(np.asarray(ids, dtype=np.int64).reshape(-1))
+        out = [int(i) for i in np.asarray(ids, dtype=np.int64).reshape(-1)]
+        if not out:
+            raise ValueError("generate needs at least one id to start from")
         with no_grad():
             for _ in range(max_new_tokens):
                 logits = self(np.array(out[-1:])).data[-1].astype(np.float64) / temperature
