@@ -11,10 +11,13 @@ load on the machine hits both alike). Also printed, as ratios to the same PyTorc
 chapter compares (`np.add.at` on the rows of the 2-d table, one `np.bincount` per column), so the choice of the
 reference (`np.add.at` on the flattened table, pairs of floats viewed as complex numbers) can be checked.
 
-Measured on the 2-core course machine while other jobs loaded it (load average 4-6), 1 thread each:
-D = 64: reference 1.2-1.4x PyTorch, np.add.at on rows 8-9x, bincount per column 4x;
-D = 16: see the script's output (the one-hot product is not run at this size: 10^5 x 10^4 floats is 4 GB).
-The gradients are checked equal (to float32 rounding) before timing."""
+Measured on the 2-core course machine while other jobs loaded it (load average 12-14), NumPy 2.4.6, torch 2.13:
+  1 thread each:  D = 64: reference 1.24-1.57x PyTorch, np.add.at on rows 6.9-7.1x, bincount per column 4.5-4.7x;
+                  D = 16: reference 0.36-0.46x, np.add.at on rows 2.7-2.8x, bincount per column 0.73-0.78x.
+  --threads 2:    D = 64: reference 0.58x; D = 16: 0.21x (PyTorch's second thread finds no free core under
+                  such load; run it on a quiet machine for that figure).
+The one-hot product is not run at this size (10^5 x 10^4 floats is 4 GB). The gradients are checked equal (to
+float32 rounding) before timing."""
 from __future__ import annotations
 
 import argparse
