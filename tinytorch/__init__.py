@@ -14,6 +14,7 @@ from .training import *  # noqa: F401,F403
 from .spatial import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .text import *  # noqa: F401,F403
+from .embeddings import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .quantization import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403

@@ -5,4 +5,5 @@ from ..activations import relu, sigmoid, tanh, gelu, softmax, log_softmax  # noq
 from ..layers import linear, dropout  # noqa: F401
 from ..losses import mse_loss, cross_entropy, nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits  # noqa: F401
 from ..spatial import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, batch_norm  # noqa: F401
+from ..embeddings import embedding  # noqa: F401
 from ..attention import scaled_dot_product_attention  # noqa: F401
