@@ -31,7 +31,7 @@ MATERIAL = "material"  # the folder of the tito package holding the course mater
 #: Files of course/ the kit needs to export a student's library (they import only each other).
 TOOLING = ("notebooks.py", "library.py", "student.py")
 #: requirements.txt entries the kit does not need (the repository's own tests).
-NOT_FOR_STUDENTS = ("pytest", "playwright", "hypothesis", "threadpoolctl")
+NOT_FOR_STUDENTS = ("pytest", "playwright", "hypothesis")
 CHECKPOINT_SUFFIX = ".checkpoint.py"
 
 

@@ -7,6 +7,7 @@ a .pth to this venv's site-packages (a path entry only: .pth files there are not
 repository's course link does not come along): offline and fast."""
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -247,3 +248,48 @@ def test_checkpoint_is_reached_by_the_reference_library(module):
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     steps = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 0 and steps and all(step["passed"] for step in steps), result.stdout + result.stderr
+
+
+def test_kit_requirements_cover_every_import_of_the_material():
+    """What the release notebooks and checkpoints import is in the standard library, in the kit
+    itself, or installed by the kit's requirements (directly or as their dependencies): the
+    student's venv in the tests above borrows this venv's packages, so it would not notice."""
+    from importlib import metadata
+
+    from course.kit import requirements
+
+    def closure(names: list[str]) -> set[str]:
+        seen, todo = set(), [n.lower().replace("_", "-") for n in names]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                requires = metadata.requires(name) or []
+            except metadata.PackageNotFoundError:  # a dependency for other platforms or Pythons
+                continue
+            for req in requires:
+                if "extra ==" not in req:
+                    todo.append(re.split(r"[ ;<>=!~\[(]", req, maxsplit=1)[0].lower().replace("_", "-"))
+        return seen
+
+    installed = closure([re.split(r"[<>=!~\[ ]", r, maxsplit=1)[0] for r in requirements(ROOT)])
+    providers = metadata.packages_distributions()
+    sources = [p for p in (ROOT / "release").glob("*/*.ipynb")] + list((ROOT / "nbs").glob("*.checkpoint.py"))
+    missing = {}
+    for path in sources:
+        text = (path.read_text() if path.suffix == ".py" else
+                "\n".join("".join(c["source"]) for c in read_notebook(path).cells if c.cell_type == "code"))
+        tree = ast.parse(re.sub(r"^\s*[%!].*$", "", text, flags=re.M))  # IPython magics out
+        names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+        names |= {node.module.split(".")[0] for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom) and node.level == 0}
+        for name in names:
+            if name in sys.stdlib_module_names or name in ("tinytorch", "tito"):
+                continue
+            dists = {d.lower().replace("_", "-") for d in providers.get(name, [])}
+            if not dists & installed:
+                missing.setdefault(name, set()).add(path.name)
+    assert not missing, f"imported by the course material but not installed by the kit: {missing}"
