@@ -26,6 +26,7 @@ import shutil
 import socket
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +41,16 @@ COURSE_ENV = "TINYTORCH_COURSE"
 COURSE_ID = "tinytorch"  # nbgrader_config.py's CourseDirectory.course_id
 
 
-class CourseMismatch(RuntimeError):
+class DistributedError(RuntimeError):
+    "Grading through Dask cannot go on (the message says why); no result is written for it."
+
+
+class CourseMismatch(DistributedError):
     "A worker's copy of the course differs from the coordinator's: its grades would not be comparable."
+
+
+class SchedulerUnreachable(DistributedError):
+    "No Dask scheduler answers at the address given."
 
 
 def _files(root: Path, module: str) -> list[Path]:
@@ -74,7 +83,7 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     for name, content in files.items():
         path = folder / name
-        if path.resolve().parent != folder.resolve() and folder.resolve() not in path.resolve().parents:
+        if folder.resolve() not in path.resolve().parents:
             raise ValueError(f"file name {name!r} leaves its folder {folder}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
@@ -180,6 +189,24 @@ def _template(course: Path, module: str, identity: str) -> Path:
     check_sandbox(template)
     _TEMPLATES[module, identity] = template
     return template
+
+
+def worker_identities(modules: list[str]) -> dict[str, str]:
+    "module → course_identity of this worker's course (run on every worker before grading)."
+    course = worker_course()
+    return {module: course_identity(course, module) for module in modules}
+
+
+def check_workers(client, root: Path, modules: list[str]) -> None:
+    """Raise CourseMismatch, before any submission is graded, if a connected worker's course
+    differs from this one (workers that join later are checked by each task)."""
+    mine = {module: course_identity(root, module) for module in modules}
+    for address, theirs in client.run(worker_identities, modules).items():
+        differ = [m for m in modules if theirs[m] != mine[m]]
+        if differ:
+            raise CourseMismatch(f"worker {address} has different course material for {', '.join(differ)} than "
+                                 "this coordinator: check out the same commit on both and run "
+                                 "`python -m course build`")
 
 
 def grade_remote(task: Task) -> Result:
@@ -288,6 +315,7 @@ def distributed_autograde(client, root: Path = ROOT, modules: list[str] | None =
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
     db_url = db_url or default_db_url(root)
     ensure_assignments(root, modules, progress, db_url)
+    check_workers(client, root, modules)
     todo = tasks(root, modules, students)
     futures = [client.submit(grade_remote, task, key=task.key, pure=False) for task in todo]
     outcomes, start = [], time.perf_counter()
@@ -317,23 +345,33 @@ def gradebook_scores(db_url: str, module: str) -> dict[str, dict[str, float]]:
 
 def gradebook_rows(db_url: str, module: str) -> list[tuple[str, str]]:
     "(student, cell) of every grade row of `module` in the gradebook, duplicates included."
-    from nbgrader.api import Gradebook, Grade, Notebook, SubmittedAssignment, SubmittedNotebook, Assignment
+    from nbgrader.api import Assignment, Grade, Gradebook, GradeCell, SubmittedAssignment, SubmittedNotebook
 
     with Gradebook(db_url, COURSE_ID) as gb:
-        rows = (gb.db.query(SubmittedAssignment.student_id, Grade.name)
+        rows = (gb.db.query(SubmittedAssignment.student_id, GradeCell.name)
                 .join(SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
                 .join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+                .join(GradeCell, GradeCell.id == Grade.cell_id)
                 .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
                 .filter(Assignment.name == module).all())
     return [tuple(r) for r in rows]
 
 
-def cluster_client(scheduler: str | None = None, workers: int = 2):
-    """A Dask client: on the scheduler at `scheduler` (tcp://host:8786), or on a LocalCluster of
-    `workers` single-threaded worker processes on this machine."""
+@contextmanager
+def cluster_client(scheduler: str | None = None, workers: int = 2, timeout: float = 30):
+    """A Dask client, closed at the end: on the scheduler at `scheduler` (tcp://host:8786), or on
+    a LocalCluster of `workers` single-threaded worker processes on this machine (closed too)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout="30s")
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    return Client(cluster)
+        try:
+            client = Client(scheduler, timeout=f"{timeout}s")
+        except OSError as e:
+            raise SchedulerUnreachable(f"no Dask scheduler answers at {scheduler} within {timeout:g} s ({e}); "
+                                       "start one with `dask scheduler` (README: Grading on a cluster)") from e
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            yield client
