@@ -56,10 +56,10 @@ class SchedulerUnreachable(DistributedError):
 def _files(root: Path, module: str) -> list[Path]:
     "Everything a grade of `module` depends on, in a fixed order."
     package = Path(__file__).resolve().parents[1]  # the grader's own code (course/)
-    roots = [root / "nbgrader_config.py", *sorted((root / "source" / module).rglob("*")),
+    files = [root / "nbgrader_config.py", *sorted((root / "source" / module).rglob("*")),
              *module_notebooks(root / "nbs"), *sorted((root / PACKAGE).rglob("*.py")),
              *sorted(package.rglob("*.py"))]
-    return [p for p in roots if p.is_file() and "__pycache__" not in p.parts]
+    return [p for p in files if p.is_file() and "__pycache__" not in p.parts]
 
 
 def course_identity(root: Path, module: str) -> str:
