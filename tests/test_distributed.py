@@ -126,6 +126,21 @@ def test_an_unreachable_scheduler_is_a_clear_error():
             pass
 
 
+def test_grade_with_an_unreachable_scheduler_stops_with_exit_3(tmp_path, monkeypatch, capsys):
+    import course.__main__ as cli
+
+    for folder in ("nbs", "source"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    submitted = tmp_path / "submitted" / "alice" / MODULE
+    submitted.mkdir(parents=True)
+    shutil.copy(ROOT / "release" / MODULE / f"{MODULE}.ipynb", submitted)
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    assert cli.main(["grade", "--module", MODULE, "--scheduler", address]) == 3
+    assert f"error: grading stopped: no Dask scheduler answers at {address}" in capsys.readouterr().err
+    assert not (tmp_path / "autograded").exists()
+
+
 @pytest.mark.slow
 def test_scheduler_and_two_workers_one_killed_mid_run(tmp_path, worker_course):
     from distributed import Client
