@@ -185,7 +185,9 @@ def test_scheduler_and_two_workers_one_killed_mid_run(tmp_path, worker_course):
     assert sorted(o.student for o in outcomes) == sorted(students), "a submission is missing or graded twice"
     regraded = [o for o in outcomes if any(f"-{o.student}-" in str(k) for k in keys)]
     assert regraded and all(o.worker != address for o in regraded), "the killed worker's submissions were not regraded elsewhere"
-    assert demo.grade_mismatches(root, class_results(root, [MODULE], students), [MODULE]) == []
+    results = class_results(root, [MODULE], students)
+    assert demo.grade_mismatches(root, results, [MODULE]) == []
+    assert {r[MODULE].graded_by for r in results.values()} == {"course"}  # the report trusts these results
     assert_one_row_per_student_and_cell(f"sqlite:///{root / 'gradebook.db'}", students)
 
 
