@@ -91,16 +91,35 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _grade_and_report(modules: list[str], students: list[str]) -> dict:
+def _grade_locally(modules: list[str], students: list[str]) -> None:
+    from .grading.autograde import autograde
+
+    print(f"autograding {', '.join(modules)} (each submission in its own process):")
+    autograde(ROOT, modules, students)
+
+
+def _grader(args):
+    "What grades: this machine, or Dask workers (`--scheduler tcp://host:8786`, `--cluster local`)."
+    if not (args.scheduler or args.cluster):
+        return _grade_locally
+    from .grading.distributed import cluster_client, distributed_autograde
+
+    def grade(modules: list[str], students: list[str]) -> None:
+        where = args.scheduler or f"a local Dask cluster of {args.workers} workers"
+        print(f"autograding {', '.join(modules)} through {where} (results written here):")
+        with cluster_client(args.scheduler, args.workers) as client:
+            distributed_autograde(client, ROOT, modules, students)
+    return grade
+
+
+def _grade_and_report(modules: list[str], students: list[str], grade=_grade_locally) -> dict:
     from .build import nbgrader_api
     from .checks import NothingToGrade, nothing_to_grade, submissions
-    from .grading.autograde import autograde
     from .grading.report import class_results, grade_table, lost_points
 
     if not submissions(ROOT, modules, students):
         raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
-    print(f"autograding {', '.join(modules)} (each submission in its own process):")
-    autograde(ROOT, modules, students)
+    grade(modules, students)
     api = nbgrader_api(ROOT)
     for module in modules:
         result = api.generate_feedback(module, force=True)
@@ -117,7 +136,7 @@ def _grade_and_report(modules: list[str], students: list[str]) -> dict:
 
 def cmd_grade(args) -> int:
     modules, students, misnamed = _selection(args)
-    results = _grade_and_report(modules, students)
+    results = _grade_and_report(modules, students, _grader(args))
     return _exit_code(results, misnamed)
 
 
@@ -203,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("--module", action="append", help="only this module (repeatable)")
         p.add_argument("--student", action="append", help="only this student (repeatable)")
+        if name == "grade":
+            p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                           help="grade on the workers of this Dask scheduler (each with its own copy of the course)")
+            p.add_argument("--cluster", choices=["local"], help="grade on a Dask LocalCluster on this machine")
+            p.add_argument("--workers", type=int, default=2, help="worker processes of --cluster local (default: 2)")
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "
@@ -217,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args.options = extra  # JupyterLab's options, for `student lab DIR --allow-root ...`
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
+    from .grading.distributed import DistributedError
     from .grading.sandbox import SandboxError
 
     try:
@@ -229,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except SandboxError as e:
         print(f"error: grading stopped, no submission runs unprotected: {e}", file=sys.stderr)
+        return 3
+    except DistributedError as e:
+        print(f"error: grading stopped: {e}", file=sys.stderr)
         return 3
 
 

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_TORCH=1 bash scripts/setup.sh   # PyTorch too: the reference the library is checked against
 bash scripts/install_browser.sh   # Chromium (Debian package) for tests/browser; fails loudly if it cannot
+bash scripts/install_postgres.sh  # PostgreSQL server binaries for the shared-gradebook test (tests/test_distributed.py)
 exec .venv/bin/python -m pytest "$@"

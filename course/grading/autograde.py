@@ -145,14 +145,15 @@ def grader_environment() -> dict[str, str]:
     return env
 
 
-def ensure_assignments(root: Path, modules: list[str], progress=print) -> None:
-    """Make sure the gradebook knows every module (a fresh clone has no gradebook): run nbgrader
-    generate_assignment for those it does not, or raise with nbgrader's own error."""
+def ensure_assignments(root: Path, modules: list[str], progress=print, db_url: str | None = None) -> None:
+    """Make sure the gradebook (gradebook.db, or the database at `db_url`) knows every module (a
+    fresh clone has no gradebook): run nbgrader generate_assignment for those it does not, or
+    raise with nbgrader's own error."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from ..build import nbgrader_api
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
         missing = []
         for module in modules:
             try:
@@ -161,7 +162,7 @@ def ensure_assignments(root: Path, modules: list[str], progress=print) -> None:
                 missing.append(module)
     if missing:
         progress(f"the gradebook has no {', '.join(missing)} yet: running nbgrader generate_assignment")
-        api = nbgrader_api(root)
+        api = nbgrader_api(root, db_url)
         for module in missing:
             result = api.generate_assignment(module, force=True)
             if not result["success"]:
