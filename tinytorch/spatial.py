@@ -59,19 +59,13 @@ def conv_padding(padding: int | tuple[int, int] | str, kernel: tuple[int, int], 
     return (rows, rows), (columns, columns)
 
 
-def _pad(x: np.ndarray, pads: _Pads, value: float = 0.0, channels_last: bool = False) -> np.ndarray:
-    """`x` (N, C, H, W) with `value` added around its last two dimensions (`x` itself when there is no padding and
-    no change of layout). With `channels_last`, the result is an (N, C, Hp, Wp) view of an (N, Hp, Wp, C) array:
-    the channels of each pixel sit next to each other in memory."""
+def _pad(x: np.ndarray, pads: _Pads, value: float = 0.0) -> np.ndarray:
+    "`x` (N, C, H, W) with `value` added around its last two dimensions (`x` itself when there is no padding)."
     (top, bottom), (left, right) = pads
-    if top == bottom == left == right == 0 and not channels_last:
+    if top == bottom == left == right == 0:
         return x
-    n, c, h, w = x.shape
-    if channels_last:
-        padded = np.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype).transpose(0, 3, 1, 2)
-    else:
-        padded = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
-    padded[:, :, top:top + h, left:left + w] = x
+    padded = np.full(x.shape[:2] + (x.shape[2] + top + bottom, x.shape[3] + left + right), value, dtype=x.dtype)
+    padded[:, :, top:top + x.shape[2], left:left + x.shape[3]] = x
     return padded
 
 
@@ -153,35 +147,26 @@ def im2col(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int] = (1
 
 # %% ../nbs/09_spatial.ipynb #columns
 def _columns(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
-    """im2col's patches of `x` padded, copied into one matrix per group: (groups, N·OH·OW, kh·kw·C/groups), one row
-    per output position, its entries in the order (kernel row, kernel column, channel). The padded input is
-    channels-last in memory, so the copy moves runs of kw·C/groups adjacent numbers."""
+    """im2col's patches of `x` padded, copied into one matrix per group: (groups, C/groups·kh·kw, N·OH·OW). Rows
+    follow (channel, kernel row, kernel column), the order of the weight's last three dimensions."""
     n, c = x.shape[:2]
     g = geo.groups
-    xp = _pad(x, geo.pads, channels_last=True)
-    windows = im2col(xp, geo.kernel, geo.stride, geo.dilation)  # (N, C, OH, OW, kh, kw), a view
-    windows = windows.reshape(n, g, c // g, *geo.out, *geo.kernel).transpose(1, 0, 3, 4, 5, 6, 2)
-    return windows.reshape(g, n * geo.out[0] * geo.out[1], -1)  # the copy
-
-
-def _weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
-    """The weight (O, C/G, kh, kw) as one matrix per group, (G, O/G, kh·kw·C/G), its columns in the order of the
-    entries of `_columns`' rows (kernel row, kernel column, channel)."""
-    o, group_in, kh, kw = weight.shape
-    return weight.reshape(groups, o // groups, group_in, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, o // groups, -1)
+    windows = im2col(_pad(x, geo.pads), geo.kernel, geo.stride, geo.dilation)  # (N, C, OH, OW, kh, kw), a view
+    windows = windows.reshape(n, g, c // g, *geo.out, *geo.kernel).transpose(1, 2, 5, 6, 0, 3, 4)
+    return windows.reshape(g, -1, n * geo.out[0] * geo.out[1])  # the copy
 
 # %% ../nbs/09_spatial.ipynb #conv2d-forward
 def _conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
                     geo: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
     """The convolution of `x` (N, C, H, W) with `weight` (O, C/G, kh, kw) plus `bias` (O,) or None, by `_columns`
     and one matrix product per group. Returns the output (N, O, OH, OW), contiguous and of x's dtype, and the
-    columns (G, N·OH·OW, kh·kw·C/G)."""
+    columns (G, C/G·kh·kw, N·OH·OW)."""
     cols = _columns(x, geo)
-    rows = np.matmul(cols, _weight_matrix(weight, geo.groups).transpose(0, 2, 1))   # (G, N·OH·OW, O/G)
+    kernels = weight.reshape(geo.groups, weight.shape[0] // geo.groups, -1)   # (G, O/G, C/G·kh·kw)
+    out = np.matmul(kernels, cols).reshape(weight.shape[0], x.shape[0], *geo.out).transpose(1, 0, 2, 3)
     if bias is not None:
-        rows += bias.reshape(geo.groups, 1, -1)
-    out = rows.reshape(geo.groups, x.shape[0], -1, rows.shape[2]).transpose(1, 0, 3, 2)  # (N, G, O/G, OH·OW)
-    return np.ascontiguousarray(out).reshape(x.shape[0], weight.shape[0], *geo.out), cols
+        out = out + bias[:, None, None]
+    return np.ascontiguousarray(out), cols
 
 # %% ../nbs/09_spatial.ipynb #col2im
 def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: tuple[int, int] = (1, 1),
@@ -190,8 +175,7 @@ def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: tu
     (N, C, OH, OW, kh, kw) is added to the pixel im2col took it from (pixels in several windows get the sum)."""
     oh, ow, kh, kw = cols.shape[2:]
     (sh, sw), (dh, dw) = stride, dilation
-    order = sorted(range(4), key=lambda axis: -abs(cols.strides[axis]))   # cols' first four axes, outermost first
-    out = np.zeros([padded_shape[axis] for axis in order], dtype=cols.dtype).transpose(np.argsort(order))
+    out = np.zeros(padded_shape, dtype=cols.dtype)
     for a in range(kh):
         for b in range(kw):
             out[:, :, a * dh:a * dh + sh * (oh - 1) + 1:sh, b * dw:b * dw + sw * (ow - 1) + 1:sw] += cols[:, :, :, :, a, b]
@@ -206,16 +190,13 @@ def _conv2d_backward(grad: np.ndarray, cols: np.ndarray, x_shape: tuple[int, ...
     n, o = grad.shape[:2]
     groups = geo.groups
     grad_x = grad_w = grad_b = None
-    g = grad.reshape(n, groups, o // groups, -1).transpose(1, 0, 3, 2).reshape(groups, -1, o // groups)
+    g = grad.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)        # (G, O/G, N·OH·OW)
     if needs[0]:
-        kernels = weight.reshape(groups, o // groups, weight.shape[1], *geo.kernel).transpose(0, 3, 4, 1, 2)
-        grad_cols = np.matmul(g[:, None, None], kernels)                     # (G, kh, kw, N·OH·OW, C/G)
-        grad_cols = grad_cols.reshape(groups, *geo.kernel, n, *geo.out, -1).transpose(3, 0, 6, 4, 5, 1, 2)
-        grad_cols = grad_cols.reshape(n, x_shape[1], *geo.out, *geo.kernel)
+        grad_cols = np.matmul(weight.reshape(groups, o // groups, -1).transpose(0, 2, 1), g)
+        grad_cols = grad_cols.reshape(x_shape[1], *geo.kernel, n, *geo.out).transpose(3, 0, 4, 5, 1, 2)
         grad_x = _crop(col2im(grad_cols, geo.padded_shape(x_shape), geo.stride, geo.dilation), geo.pads)
     if needs[1]:
-        grad_w = np.matmul(g.transpose(0, 2, 1), cols).reshape(o, *geo.kernel, -1)
-        grad_w = np.ascontiguousarray(grad_w.transpose(0, 3, 1, 2))
+        grad_w = np.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)
     if needs[2]:
         grad_b = grad.sum(axis=(0, 2, 3))
     return grad_x, grad_w, grad_b

@@ -8,7 +8,7 @@ def _conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
                     geo: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
     """The convolution of `x` (N, C, H, W) with `weight` (O, C/G, kh, kw) plus `bias` (O,) or None, by `_columns`
     and one matrix product per group. Returns the output (N, O, OH, OW), contiguous and of x's dtype, and the
-    columns (G, N·OH·OW, kh·kw·C/G)."""
+    columns (G, C/G·kh·kw, N·OH·OW)."""
     xp = _pad(x, geo.pads)
     (sh, sw), (dh, dw), (kh, kw), (oh, ow) = geo.stride, geo.dilation, geo.kernel, geo.out
     group_in, group_out = weight.shape[1], weight.shape[0] // geo.groups
@@ -40,7 +40,7 @@ def _conv2d_backward(grad: np.ndarray, cols: np.ndarray, x_shape: tuple[int, ...
     grad_x = grad_w = grad_b = None
     (sh, sw), (dh, dw), (kh, kw), (oh, ow) = geo.stride, geo.dilation, geo.kernel, geo.out
     group_in, group_out = weight.shape[1], o // groups
-    patches = cols.reshape(groups, n, oh, ow, kh, kw, group_in).transpose(0, 1, 2, 3, 6, 4, 5)
+    patches = cols.reshape(groups, -1, n, oh, ow)
     padded = np.zeros(geo.padded_shape(x_shape), dtype=grad.dtype)
     w_grad = np.zeros(weight.shape, dtype=grad.dtype)
     for g in range(groups):
@@ -49,7 +49,7 @@ def _conv2d_backward(grad: np.ndarray, cols: np.ndarray, x_shape: tuple[int, ...
         for i in range(oh):
             for j in range(ow):
                 g_ij = grad[:, outs, i, j]                                  # (N, O/G)
-                w_grad[outs] += (g_ij.T @ patches[g, :, i, j].reshape(n, -1)).reshape(group_out, group_in, kh, kw)
+                w_grad[outs] += (g_ij.T @ patches[g, :, :, i, j].T).reshape(group_out, group_in, kh, kw)
                 padded[:, g * group_in:(g + 1) * group_in, i * sh:i * sh + dh * (kh - 1) + 1:dh,
                        j * sw:j * sw + dw * (kw - 1) + 1:dw] += (g_ij @ kernels).reshape(n, group_in, kh, kw)
     if needs[0]:
