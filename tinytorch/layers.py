@@ -61,6 +61,7 @@ class Module:
     training = True
     _forward_pre_hooks: dict = {}  # replaced by an instance dict on the first registration
     _forward_hooks: dict = {}
+    _buffers: dict = {}  # buffer name -> persistent; replaced by an instance dict on the first register_buffer
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -174,18 +175,65 @@ class _ModuleModes:
             else:
                 parameter.grad.data[...] = 0
 
+# %% ../nbs/04_layers.ipynb #module-buffers
+@add_methods(Module)
+class _ModuleBuffers:
+    "Tensors a module keeps without training them (running statistics), as PyTorch's buffers."
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Set the attribute `name` to `tensor` (a Tensor or None) and record it as a buffer, saved by `state_dict`
+        when `persistent`. Assigning another tensor to the attribute later keeps it a buffer."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise KeyError(f"register_buffer: the name must be a valid attribute name, got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: '{name}' must be a Tensor or None, got {type(tensor).__name__}")
+        if name in vars(self) and name not in self._buffers:
+            raise KeyError(f"register_buffer: attribute '{name}' already exists and is not a buffer")
+        self.__dict__.setdefault("_buffers", {})[name] = persistent
+        setattr(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        "Every buffer that is not None with its dotted name (`1.running_mean`), each shared buffer once."
+        seen = set()
+        for module_name, module in (self.named_modules(prefix) if recurse else [(prefix, self)]):
+            for name in module._buffers:
+                value = vars(module).get(name)
+                if value is not None and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_state(self) -> Iterator[tuple[str, Tensor]]:
+        """What a state dict holds, in PyTorch's order: module by module (depth first), its parameters (a shared one
+        once), then its persistent buffers that are not None, by dotted name."""
+        parameters: dict[str, list] = {}
+        for name, parameter in self.named_parameters():
+            parameters.setdefault(name.rpartition(".")[0], []).append((name, parameter))
+        for module_name, module in self.named_modules():
+            yield from parameters.get(module_name, [])
+            for name, persistent in module._buffers.items():
+                value = vars(module).get(name)
+                if persistent and value is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), value
+
 # %% ../nbs/04_layers.ipynb #module-dtypes
 @add_methods(Module)
 class _ModuleDtypes:
     "Converting every parameter (and its gradient) to another dtype, in place, like PyTorch's `model.double()`."
 
     def to(self, dtype: Any) -> Module:
-        "Every parameter in `dtype` (the same Parameter objects, new arrays); returns self."
+        "Every parameter and floating-point buffer in `dtype` (the same objects, new arrays); returns self."
         target = as_dtype(dtype)
         for parameter in self.parameters():
             parameter.data = parameter.data.astype(target, copy=False)
             if parameter.grad is not None:
                 parameter.grad.data = parameter.grad.data.astype(target, copy=False)
+        for buffer in self.buffers():
+            if np.issubdtype(buffer.data.dtype, np.floating):
+                buffer.data = buffer.data.astype(target, copy=False)
         return self
 
     def double(self) -> Module:
@@ -204,7 +252,7 @@ def _encode(obj: Any, arrays: list) -> Any:
     "`obj` as JSON-ready data, its arrays appended to `arrays` and referred to by position."
     if isinstance(obj, (Tensor, np.ndarray)):
         array = obj.data if isinstance(obj, Tensor) else obj
-        arrays.append(np.ascontiguousarray(array))
+        arrays.append(np.asarray(array, order="C"))  # np.ascontiguousarray would make a 0-d array 1-d
         kind = "parameter" if isinstance(obj, Parameter) else "tensor" if isinstance(obj, Tensor) else "ndarray"
         return {"kind": kind, "index": len(arrays) - 1,
                 "requires_grad": bool(getattr(obj, "requires_grad", False))}
@@ -277,16 +325,16 @@ def load(f: Any) -> Any:
 # %% ../nbs/04_layers.ipynb #state_dict
 @add_methods(Module)
 class _StateDict:
-    "Saving and loading a module's parameters by name."
+    "Saving and loading a module's parameters and persistent buffers by name."
 
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        "A copy of every parameter by dotted name: what a checkpoint stores."
-        return OrderedDict((name, _wrap(p.data.copy())) for name, p in self.named_parameters())
+        "A copy of every parameter and persistent buffer by dotted name: what a checkpoint stores."
+        return OrderedDict((name, _wrap(t.data.copy())) for name, t in self._named_state())
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters in place (optimizers keep working). With `strict`, missing
         or unexpected keys raise a KeyError listing them; a shape mismatch always raises ValueError."""
-        own = dict(self.named_parameters())
+        own = dict(self._named_state())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         if strict and (missing or unexpected):

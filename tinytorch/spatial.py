@@ -525,7 +525,8 @@ class AdaptiveAvgPool2d(Module):
 
 class BatchNorm2d(Module):
     """Batch normalisation of (N, C, H, W) per channel, as PyTorch's `BatchNorm2d`: `weight` (ones) and `bias`
-    (zeros) when `affine`, running statistics when `track_running_stats` (`momentum=None`: a cumulative average)."""
+    (zeros) when `affine`; running statistics when `track_running_stats`, as buffers running_mean, running_var and
+    num_batches_tracked (`momentum=None`: a cumulative average)."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, dtype: Any = None):
@@ -534,18 +535,20 @@ class BatchNorm2d(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
-        self.running_mean = _wrap(np.zeros(num_features, dtype)) if track_running_stats else None
-        self.running_var = _wrap(np.ones(num_features, dtype)) if track_running_stats else None
-        self.num_batches_tracked = 0
+        # buffers (module 04): in state_dict under PyTorch's names, never among the parameters
+        self.register_buffer("running_mean", _wrap(np.zeros(num_features, dtype)) if track_running_stats else None)
+        self.register_buffer("running_var", _wrap(np.ones(num_features, dtype)) if track_running_stats else None)
+        self.register_buffer("num_batches_tracked",
+                             _wrap(np.array(0, dtype=np.int64)) if track_running_stats else None)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.data.ndim != 4:
             raise ValueError(f"BatchNorm2d expects a 4-d input (N, C, H, W), got shape {x.data.shape}")
         momentum = self.momentum
         if self.training and self.running_mean is not None:
-            self.num_batches_tracked += 1
+            self.num_batches_tracked.data += 1
             if momentum is None:
-                momentum = 1 / self.num_batches_tracked
+                momentum = 1 / int(self.num_batches_tracked.data)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           self.training or self.running_mean is None, momentum, self.eps)
 
