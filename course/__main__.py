@@ -91,16 +91,17 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _grade_and_report(modules: list[str], students: list[str]) -> dict:
+def _grade_and_report(modules: list[str], students: list[str], jobs: int | None = None) -> dict:
     from .build import nbgrader_api
     from .checks import NothingToGrade, nothing_to_grade, submissions
-    from .grading.autograde import autograde
+    from .grading.autograde import autograde, default_jobs
     from .grading.report import class_results, grade_table, lost_points
 
     if not submissions(ROOT, modules, students):
         raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
-    print(f"autograding {', '.join(modules)} (each submission in its own process):")
-    autograde(ROOT, modules, students)
+    jobs = jobs or default_jobs()
+    print(f"autograding {', '.join(modules)} (each submission in its own sandbox, {jobs} at a time):")
+    autograde(ROOT, modules, students, jobs=jobs)
     api = nbgrader_api(ROOT)
     for module in modules:
         result = api.generate_feedback(module, force=True)
@@ -117,7 +118,7 @@ def _grade_and_report(modules: list[str], students: list[str]) -> dict:
 
 def cmd_grade(args) -> int:
     modules, students, misnamed = _selection(args)
-    results = _grade_and_report(modules, students)
+    results = _grade_and_report(modules, students, args.jobs)
     return _exit_code(results, misnamed)
 
 
@@ -146,7 +147,7 @@ def cmd_demo(args) -> int:
     students = demo.make_submissions(ROOT, modules)
     print(f"demo class: {', '.join(students)}")
     graded = _modules(args)
-    results = _grade_and_report(graded, students)
+    results = _grade_and_report(graded, students, args.jobs)
     mismatches = demo.grade_mismatches(ROOT, results, graded)
     if mismatches:
         print("\nDEMO GRADES DIFFER FROM demo/*/expected.json:\n" + "\n".join(mismatches))
@@ -188,6 +189,18 @@ def cmd_kit(args) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", type=_positive, default=None,
+                        help="submissions graded at a time, each on a core of its own "
+                             "(default: the number of usable cores)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -198,11 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("stats", help="per module: exported library lines, lines students write, their share")
     p = sub.add_parser("demo", help="build, autograde the bundled demo class, print the grade table")
     p.add_argument("--module", action="append", help="grade only this module (repeatable)")
+    _jobs_option(p)
     for name, text in (("grade", "autograde submitted/, generate feedback, print the grade table"),
                        ("report", "print the grade table of what is already graded")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--module", action="append", help="only this module (repeatable)")
         p.add_argument("--student", action="append", help="only this student (repeatable)")
+    _jobs_option(sub.choices["grade"])
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "

@@ -1,4 +1,4 @@
-"""Autograding a class, one submission at a time, so one bad submission harms no other.
+"""Autograding a class, each submission in its own processes, so one bad submission harms no other.
 
 For module N every submission is graded by `grade_submission`: `nbgrader autograde` for that
 student in its own process (trusted: it never runs student code), which runs the notebook in a
@@ -8,6 +8,10 @@ reference cannot stand in for the student's code), and records the grades in the
 Before any submission, `check_sandbox` proves the sandbox works, or grading stops (fail closed).
 A wall-clock limit covers the whole submission, and a check that nothing outside the
 submission's own autograded folder changed stays as a second line of defence.
+
+`autograde(jobs=N)` grades N submissions at a time, each pinned to its own core with one BLAS
+thread (grades, performance tests included, are those of a serial run: every run, serial or
+not, grades with one BLAS thread on one core).
 """
 from __future__ import annotations
 
@@ -18,16 +22,24 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
+from typing import Callable
 
 from .. import ROOT
 from ..library import PACKAGE, module_exports, prefix_library
 from ..notebooks import module_notebooks
+from .sandbox import ONE_BLAS_THREAD
 
 #: Folders a submission must never change while it is graded.
 PROTECTED = ("nbs", "source", "release", "submitted", "autograded", PACKAGE, "course", ".build")
 SUBMISSION_TIME_LIMIT = 600  # seconds for one whole submission, well above 30 s per cell
+_RUNNING: set[int] = set()  # process groups of the nbgrader processes grading now
+# Runs `nbgrader autograde` pinned to the cores in argv[1] (os.sched_setaffinity, then exec): every
+# process it starts, the sandbox included, inherits the pinning from its very first instruction.
+_PINNED = "import os, sys; os.sched_setaffinity(0, map(int, sys.argv[1].split(','))); os.execv(sys.argv[2], sys.argv[2:])"
 
 
 @dataclass
@@ -142,7 +154,12 @@ def grader_environment() -> dict[str, str]:
     (a venv reused from another checkout would otherwise bring that checkout's grader)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return env
+    return env | ONE_BLAS_THREAD
+
+
+def usable_cores() -> list[int]:
+    "The cores this process may run on (its affinity mask, which taskset or a batch system may narrow)."
+    return sorted(os.sched_getaffinity(0))
 
 
 def ensure_assignments(root: Path, modules: list[str], progress=print) -> None:
@@ -179,27 +196,33 @@ def check_sandbox(root: Path) -> None:
 
 
 def grade_submission(root: Path, module: str, student: str,
-                     time_limit: float = SUBMISSION_TIME_LIMIT) -> Outcome:
+                     time_limit: float = SUBMISSION_TIME_LIMIT, cores: list[int] | None = None) -> Outcome:
     """Grade one submission: nbgrader autograde in its own process group, the notebook in the
-    sandbox. Reads only the course and that submission, writes only that student's autograded
-    folder, logs and gradebook rows, so submissions can be graded concurrently. Never raises
-    for a bad submission; raises SandboxError when the sandbox cannot run."""
+    sandbox, all of it pinned to `cores` if given. Reads only the course and that submission,
+    writes only that student's autograded folder, logs and gradebook rows, so submissions can be
+    graded concurrently. Never raises for a bad submission; raises SandboxError when the sandbox
+    cannot run."""
     from .sandbox import SandboxError
 
     log = log_path(root, module, student)
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", module,
                "--student", student, "--force"]
+    if cores:
+        command = [sys.executable, "-I", "-S", "-c", _PINNED, ",".join(map(str, cores)), *command]
     start = time.perf_counter()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
+        _RUNNING.add(process.pid)
         try:
             status = "graded" if process.wait(timeout=time_limit) == 0 else "failed"
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             status = "killed"
+        finally:
+            _RUNNING.discard(process.pid)
     text = log.read_text(errors="replace")
     if "SandboxError" in text:
         raise SandboxError(error_summary(text) or f"the sandbox failed: see {log}")
@@ -214,29 +237,112 @@ def submitted_students(root: Path, module: str) -> list[str]:
     return sorted(p.parent.parent.name for p in (root / "submitted").glob(f"*/{module}/{module}.ipynb"))
 
 
+def _allowed(root: Path, module: str, student: str) -> tuple[Path, ...]:
+    "What grading (module, student) may write under the protected folders."
+    log = log_path(root, module, student)
+    return (root / "autograded" / student / module, log, log.with_suffix(".json"),
+            log.with_suffix(".sandbox.log"))
+
+
+def progress_line(number: int, total: int, outcome: Outcome) -> str:
+    "One line per graded submission: its place in the run, time taken, and anything unusual."
+    note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
+    note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
+    return (f"[{number:>{len(str(total))}}/{total}] {outcome.module:<16} {outcome.student:<12} "
+            f"{outcome.seconds:5.1f} s{note}")
+
+
+class ConsoleProgress:
+    """Where `autograde` reports when not told otherwise: on a terminal a tqdm bar with the ETA,
+    each submission's line printed above it; plain lines when stdout is not a terminal (a log)."""
+
+    def __init__(self, total: int):
+        self.bar = None
+        if sys.stdout.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="submission", dynamic_ncols=True, file=sys.stdout)
+
+    def __call__(self, line: str) -> None:
+        if self.bar is None:
+            print(line, flush=True)
+        else:
+            self.bar.write(line)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def default_jobs() -> int:
+    "As many submissions at a time as there are usable cores."
+    return len(usable_cores())
+
+
 def autograde(root: Path = ROOT, modules: list[str] | None = None, students: list[str] | None = None,
-              progress=print) -> list[Outcome]:
-    """Grade every (module, student) submission in submitted/, reporting progress as it goes."""
+              progress: Callable[[str], None] | None = None, jobs: int | None = None) -> list[Outcome]:
+    """Grade every (module, student) submission in submitted/, `jobs` at a time (default: one per
+    usable core), reporting each to `progress` as it finishes (default: ConsoleProgress); the
+    outcomes come back in (module, student) order.
+
+    Each concurrent grading is pinned to a core of its own (when there are at least `jobs`
+    usable cores). The check that nothing outside a submission's folders changed runs after
+    each submission, allowing the folders of every submission still in flight (their nbgrader
+    processes are writing them), and takes the finished one's files as the new reference."""
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
-    jobs = [(m, s) for m in modules for s in (students or submitted_students(root, m))
+    todo = [(m, s) for m in modules for s in (students or submitted_students(root, m))
             if (root / "submitted" / s / m).exists()]
+    jobs = max(1, min(jobs or default_jobs(), len(todo) or 1))
     for module in modules:
         grading_library(root, module)
-    ensure_assignments(root, modules, progress)
+    ensure_assignments(root, modules, progress or print)
     check_sandbox(root)
     snapshot = Snapshot(root, PROTECTED)
-    outcomes = []
-    for number, (module, student) in enumerate(jobs, 1):
-        log = log_path(root, module, student)
-        allowed = (root / "autograded" / student / module, log, log.with_suffix(".json"),
-                   log.with_suffix(".sandbox.log"))
-        outcome = grade_submission(root, module, student)
-        outcome.tampered = snapshot.restore(allowed)
-        outcome.save()
-        snapshot.accept(allowed)
-        outcomes.append(outcome)
-        note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
-        note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
-        progress(f"[{number:>{len(str(len(jobs)))}}/{len(jobs)}] {module:<16} {student:<12} "
-                 f"{outcome.seconds:5.1f} s{note}")
-    return outcomes
+    cores = usable_cores()
+    free: SimpleQueue[list[int] | None] = SimpleQueue()
+    for slot in range(jobs):  # a core of its own per slot, or no pinning if cores are too few
+        free.put([cores[slot]] if jobs <= len(cores) else None)
+
+    def pinned(module: str, student: str) -> Outcome:
+        slot = free.get()
+        try:
+            return grade_submission(root, module, student, cores=slot)
+        finally:
+            free.put(slot)
+
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    report = progress or ConsoleProgress(len(todo))
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+        running = {pool.submit(pinned, m, s): (m, s) for m, s in todo}
+        try:
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    module, student = running.pop(future)
+                    outcome = future.result()  # a SandboxError stops the whole run
+                    in_flight = tuple(p for m, s in running.values() for p in _allowed(root, m, s))
+                    allowed = _allowed(root, module, student)
+                    outcome.tampered = snapshot.restore(allowed + in_flight)
+                    outcome.save()
+                    snapshot.accept(allowed)
+                    outcomes[module, student] = outcome
+                    report(progress_line(len(outcomes), len(todo), outcome))
+        except BaseException:  # Ctrl-C or a SandboxError: stop now, grade nothing more
+            _stop(running)
+            raise
+        finally:
+            if isinstance(report, ConsoleProgress):
+                report.close()
+    return [outcomes[job] for job in todo]
+
+
+def _stop(running) -> None:
+    "Cancel the submissions not started and kill those being graded (their sandboxes die with them)."
+    for future in running:
+        future.cancel()
+    for group in list(_RUNNING):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
