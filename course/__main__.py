@@ -91,22 +91,24 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _grade_and_report(modules: list[str], students: list[str], jobs: int | None = None) -> dict:
+def _grade_and_report(modules: list[str], students: list[str], jobs: int | None = None,
+                      regrade: bool = False) -> dict:
     from .build import nbgrader_api
     from .checks import NothingToGrade, nothing_to_grade, submissions
     from .grading.autograde import autograde, default_jobs
+    from .grading.feedback import stale_feedback
     from .grading.report import class_results, grade_table, lost_points
 
     if not submissions(ROOT, modules, students):
         raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
     jobs = jobs or default_jobs()
     print(f"autograding {', '.join(modules)} (each submission in its own sandbox, {jobs} at a time):")
-    autograde(ROOT, modules, students, jobs=jobs)
+    autograde(ROOT, modules, students, jobs=jobs, regrade=regrade)
     api = nbgrader_api(ROOT)
-    for module in modules:
-        result = api.generate_feedback(module, force=True)
+    for module, student in stale_feedback(ROOT, modules, students):  # what was (re)graded since
+        result = api.generate_feedback(module, student_id=student, force=True)
         if not result["success"]:
-            print(f"feedback for {module} failed:\n{result['log']}", file=sys.stderr)
+            print(f"feedback for {student} · {module} failed:\n{result['log']}", file=sys.stderr)
     results = class_results(ROOT, modules, students)
     print("\n" + grade_table(results, modules))
     lost = lost_points(results)
@@ -118,7 +120,7 @@ def _grade_and_report(modules: list[str], students: list[str], jobs: int | None 
 
 def cmd_grade(args) -> int:
     modules, students, misnamed = _selection(args)
-    results = _grade_and_report(modules, students, args.jobs)
+    results = _grade_and_report(modules, students, args.jobs, args.regrade)
     return _exit_code(results, misnamed)
 
 
@@ -218,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--module", action="append", help="only this module (repeatable)")
         p.add_argument("--student", action="append", help="only this student (repeatable)")
     _jobs_option(sub.choices["grade"])
+    sub.choices["grade"].add_argument("--regrade", action="store_true",
+                                      help="grade again submissions that are unchanged since they were graded")
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "
@@ -245,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as e:
         print(f"error: grading stopped, no submission runs unprotected: {e}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was fully graded is recorded; the same command grades the rest",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

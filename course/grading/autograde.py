@@ -15,6 +15,7 @@ not, grades with one BLAS thread on one core).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -37,9 +38,6 @@ from .sandbox import ONE_BLAS_THREAD
 PROTECTED = ("nbs", "source", "release", "submitted", "autograded", PACKAGE, "course", ".build")
 SUBMISSION_TIME_LIMIT = 600  # seconds for one whole submission, well above 30 s per cell
 _RUNNING: set[int] = set()  # process groups of the nbgrader processes grading now
-# Runs `nbgrader autograde` pinned to the cores in argv[1] (os.sched_setaffinity, then exec): every
-# process it starts, the sandbox included, inherits the pinning from its very first instruction.
-_PINNED = "import os, sys; os.sched_setaffinity(0, map(int, sys.argv[1].split(','))); os.execv(sys.argv[2], sys.argv[2:])"
 
 
 @dataclass
@@ -52,11 +50,17 @@ class Outcome:
     log: Path
     tampered: list[str] = field(default_factory=list)
     error: str = ""  # why nbgrader could not grade it, from its log
+    submission_sha256: str = ""  # what was graded (submission_checksum) ...
+    course_sha256: str = ""  # ... by which tests, library and grader (course_checksum)
 
     def save(self) -> None:
-        "Keep the outcome next to the log, for the grade report."
+        """Keep the outcome next to the log, for the grade report and for resuming (written whole
+        or not at all: a grader killed while writing it leaves the previous record)."""
         record = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
-        self.log.with_suffix(".json").write_text(json.dumps(record, indent=1))
+        path = self.log.with_suffix(".json")
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(record, indent=1))
+        partial.replace(path)
 
 
 def log_path(root: Path, module: str, student: str) -> Path:
@@ -70,6 +74,30 @@ def outcome_path(root: Path, module: str, student: str) -> Path:
 def load_outcome(root: Path, module: str, student: str) -> dict | None:
     path = outcome_path(root, module, student)
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def files_checksum(tops: list[Path]) -> str:
+    "SHA-256 over the relative paths and contents of the files under `tops` (folders or files)."
+    digest = hashlib.sha256()
+    for top in tops:
+        files = sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if top.is_dir() else [top] if top.exists() else []
+        for path in files:
+            digest.update(f"{path.relative_to(top.parent)}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def submission_checksum(root: Path, module: str, student: str) -> str:
+    "What the student submitted for `module`: every file of submitted/<student>/<module>/."
+    return files_checksum([root / "submitted" / student / module])
+
+
+def course_checksum(root: Path, module: str) -> str:
+    """What grades `module`: its source notebook (the tests), the reference library of the modules
+    before it, the grader's code and the nbgrader configuration. Any change regrades everyone."""
+    return files_checksum([root / "source" / module, library_folder(root, module),
+                           Path(__file__).parent, root / "nbgrader_config.py"])
 
 
 _ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit)): (.+)$")
@@ -206,10 +234,8 @@ def grade_submission(root: Path, module: str, student: str,
 
     log = log_path(root, module, student)
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", module,
-               "--student", student, "--force"]
-    if cores:
-        command = [sys.executable, "-I", "-S", "-c", _PINNED, ",".join(map(str, cores)), *command]
+    command = [sys.executable, "-m", "course.grading.launch", str(os.getpid()), ",".join(map(str, cores or [])),
+               "autograde", module, "--student", student, "--force"]
     start = time.perf_counter()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
@@ -280,11 +306,45 @@ def default_jobs() -> int:
     return len(usable_cores())
 
 
+def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) -> set[tuple[str, str]]:
+    """The submissions among `jobs` that need no grading: their record says the course's grader
+    graded them (or stopped them at the time limit) from this very submission with this very
+    course material (`courses`: module → course_checksum), and the autograded notebook it wrote
+    is still the last one written and in the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .report import grader
+
+    candidates = []
+    for module, student in jobs:
+        record = load_outcome(root, module, student) or {}
+        graded = root / "autograded" / student / module / f"{module}.ipynb"
+        if (record.get("status") in ("graded", "killed") and record.get("course_sha256") == courses[module]
+                and record.get("submission_sha256") == submission_checksum(root, module, student)
+                and (record["status"] == "killed" or graded.exists() and grader(root, module, student, graded) == "course")):
+            candidates.append((module, student, record["status"]))
+    if not (root / "gradebook.db").exists():
+        return set()
+    done = set()
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for module, student, status in candidates:
+            try:
+                if status == "graded":
+                    gb.find_submission(module, student)
+                done.add((module, student))
+            except MissingEntry:
+                pass
+    return done
+
+
 def autograde(root: Path = ROOT, modules: list[str] | None = None, students: list[str] | None = None,
-              progress: Callable[[str], None] | None = None, jobs: int | None = None) -> list[Outcome]:
-    """Grade every (module, student) submission in submitted/, `jobs` at a time (default: one per
-    usable core), reporting each to `progress` as it finishes (default: ConsoleProgress); the
-    outcomes come back in (module, student) order.
+              progress: Callable[[str], None] | None = None, jobs: int | None = None,
+              regrade: bool = False) -> list[Outcome]:
+    """Grade every (module, student) submission in submitted/ that changed since it was graded
+    (all of them if `regrade`), `jobs` at a time (default: one per usable core), reporting each to
+    `progress` as it finishes (default: ConsoleProgress). Returns the outcomes of the submissions
+    graded now, in (module, student) order. A run that was stopped part way (Ctrl-C, killed)
+    resumes where it stopped: a submission's record is written only once it is fully graded.
 
     Each concurrent grading is pinned to a core of its own (when there are at least `jobs`
     usable cores). The check that nothing outside a submission's folders changed runs after
@@ -293,9 +353,17 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
     todo = [(m, s) for m in modules for s in (students or submitted_students(root, m))
             if (root / "submitted" / s / m).exists()]
-    jobs = max(1, min(jobs or default_jobs(), len(todo) or 1))
     for module in modules:
         grading_library(root, module)
+    courses = {module: course_checksum(root, module) for module in modules}
+    skipped = set() if regrade else unchanged(root, todo, courses)
+    if skipped:
+        (progress or print)(f"{len(skipped)} submission(s) unchanged since they were graded: not graded again "
+                            "(--regrade grades them anyway)")
+        todo = [job for job in todo if job not in skipped]
+    if not todo:
+        return []
+    jobs = max(1, min(jobs or default_jobs(), len(todo)))
     ensure_assignments(root, modules, progress or print)
     check_sandbox(root)
     snapshot = Snapshot(root, PROTECTED)
@@ -305,9 +373,13 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
         free.put([cores[slot]] if jobs <= len(cores) else None)
 
     def pinned(module: str, student: str) -> Outcome:
+        "Grade on a free core; the record names the submission as it was when its grading began."
         slot = free.get()
         try:
-            return grade_submission(root, module, student, cores=slot)
+            checksum = submission_checksum(root, module, student)
+            outcome = grade_submission(root, module, student, cores=slot)
+            outcome.submission_sha256, outcome.course_sha256 = checksum, courses[module]
+            return outcome
         finally:
             free.put(slot)
 
