@@ -95,7 +95,7 @@ def grading_processes(root: Path) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_a_killed_grader_resumes_with_what_was_left(course_root, how):
     root = course_root
     grade = [sys.executable, "-c", "import sys; from pathlib import Path; import course.__main__ as cli; "
