@@ -91,17 +91,22 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _grade_locally(modules: list[str], students: list[str]) -> None:
-    from .grading.autograde import autograde
+def _local_grader(jobs: int | None = None, regrade: bool = False):
+    "Grade on this machine, `jobs` submissions at a time (default: the usable cores)."
+    def grade(modules: list[str], students: list[str]) -> None:
+        from .grading.autograde import autograde, default_jobs
 
-    print(f"autograding {', '.join(modules)} (each submission in its own process):")
-    autograde(ROOT, modules, students)
+        n = jobs or default_jobs()
+        print(f"autograding {', '.join(modules)} (each submission in its own sandbox, {n} at a time):")
+        autograde(ROOT, modules, students, jobs=n, regrade=regrade)
+    return grade
 
 
 def _grader(args):
-    "What grades: this machine, or Dask workers (`--scheduler tcp://host:8786`, `--cluster local`)."
+    """What grades: this machine (`--jobs`, `--regrade`), or Dask workers (`--scheduler
+    tcp://host:8786`, `--cluster local`)."""
     if not (args.scheduler or args.cluster):
-        return _grade_locally
+        return _local_grader(args.jobs, args.regrade)
     from .grading.distributed import cluster_client, distributed_autograde
 
     def grade(modules: list[str], students: list[str]) -> None:
@@ -112,19 +117,20 @@ def _grader(args):
     return grade
 
 
-def _grade_and_report(modules: list[str], students: list[str], grade=_grade_locally) -> dict:
+def _grade_and_report(modules: list[str], students: list[str], grade) -> dict:
     from .build import nbgrader_api
     from .checks import NothingToGrade, nothing_to_grade, submissions
+    from .grading.feedback import stale_feedback
     from .grading.report import class_results, grade_table, lost_points
 
     if not submissions(ROOT, modules, students):
         raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
     grade(modules, students)
     api = nbgrader_api(ROOT)
-    for module in modules:
-        result = api.generate_feedback(module, force=True)
+    for module, student in stale_feedback(ROOT, modules, students):  # what was (re)graded since
+        result = api.generate_feedback(module, student_id=student, force=True)
         if not result["success"]:
-            print(f"feedback for {module} failed:\n{result['log']}", file=sys.stderr)
+            print(f"feedback for {student} · {module} failed:\n{result['log']}", file=sys.stderr)
     results = class_results(ROOT, modules, students)
     print("\n" + grade_table(results, modules))
     lost = lost_points(results)
@@ -165,7 +171,7 @@ def cmd_demo(args) -> int:
     students = demo.make_submissions(ROOT, modules)
     print(f"demo class: {', '.join(students)}")
     graded = _modules(args)
-    results = _grade_and_report(graded, students)
+    results = _grade_and_report(graded, students, _local_grader(args.jobs))
     mismatches = demo.grade_mismatches(ROOT, results, graded)
     if mismatches:
         print("\nDEMO GRADES DIFFER FROM demo/*/expected.json:\n" + "\n".join(mismatches))
@@ -207,6 +213,18 @@ def cmd_kit(args) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _jobs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", type=_positive, default=None,
+                        help="submissions graded at a time, each on a core of its own "
+                             "(default: the number of usable cores)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -217,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("stats", help="per module: exported library lines, lines students write, their share")
     p = sub.add_parser("demo", help="build, autograde the bundled demo class, print the grade table")
     p.add_argument("--module", action="append", help="grade only this module (repeatable)")
+    _jobs_option(p)
     for name, text in (("grade", "autograde submitted/, generate feedback, print the grade table"),
                        ("report", "print the grade table of what is already graded")):
         p = sub.add_parser(name, help=text)
@@ -227,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                            help="grade on the workers of this Dask scheduler (each with its own copy of the course)")
             p.add_argument("--cluster", choices=["local"], help="grade on a Dask LocalCluster on this machine")
             p.add_argument("--workers", type=int, default=2, help="worker processes of --cluster local (default: 2)")
+    _jobs_option(sub.choices["grade"])
+    sub.choices["grade"].add_argument("--regrade", action="store_true",
+                                      help="grade again submissions that are unchanged since they were graded")
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "
@@ -258,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     except DistributedError as e:
         print(f"error: grading stopped: {e}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was fully graded is recorded; the same command grades the rest",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

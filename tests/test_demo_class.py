@@ -32,7 +32,7 @@ def graded(tmp_path_factory):
     modules = build(root)
     students = demo.make_submissions(root, modules)
     progress = []
-    outcomes = autograde(root, modules, progress=progress.append)
+    outcomes = autograde(root, modules, progress=progress.append, jobs=2)  # in parallel, as CI grades
     api = nbgrader_api(root)
     for module in modules:
         assert api.generate_feedback(module, force=True)["success"]
@@ -140,7 +140,7 @@ def test_progress_is_reported_per_submission(graded):
 def test_grading_again_gives_the_same_grade(graded):
     root, modules, _, _, results, _ = graded
     module = modules[-1]
-    autograde(root, [module], ["hidden_bug"], progress=lambda _: None)
+    autograde(root, [module], ["hidden_bug"], progress=lambda _: None, regrade=True)
     again = class_results(root, [module], ["hidden_bug"])["hidden_bug"][module]
     assert again.points == results["hidden_bug"][module].points
 

@@ -105,3 +105,78 @@ def test_feedback_removes_output_lines_that_show_hidden_tests():
     nb, _ = HideHiddenTests().preprocess(nbformat.v4.new_notebook(cells=[test, student]), {})
     assert nb.cells[1].outputs[0].text == "before\nafter\n[1 line(s) showing hidden test code removed]\n"
     assert "secret_check" not in nb.cells[0].source
+
+
+def test_parallel_grading_pins_each_job_and_keeps_what_jobs_in_flight_write(tmp_path, monkeypatch):
+    "autograde(jobs=2) on a fake grader: two at a time, distinct cores, no in-flight output reverted."
+    import threading
+    import time
+
+    from course.grading import autograde as grading
+
+    students = ["a", "b", "c", "d"]
+    for s in students:
+        (tmp_path / "submitted" / s / "m").mkdir(parents=True)
+        (tmp_path / "submitted" / s / "m" / "m.ipynb").write_text(s)
+    for name in ("grading_library", "ensure_assignments", "check_sandbox"):
+        monkeypatch.setattr(grading, name, lambda *args, **kwargs: None)
+    monkeypatch.setattr(grading, "course_checksum", lambda root, module: "course")
+    monkeypatch.setattr(grading, "usable_cores", lambda: [0, 1])
+    running, used, lock = set(), [], threading.Lock()
+    overlap = threading.Barrier(2, timeout=10)  # the first two must be graded at the same time
+
+    def fake_grade(root, module, student, time_limit=600, cores=None):
+        slot = cores
+        with lock:
+            assert not set(slot) & {c for s in running for c in s[1]}  # a core of its own
+            running.add((student, tuple(slot)))
+            used.append(tuple(slot))
+        if student in ("a", "b"):
+            overlap.wait()
+        folder = root / "autograded" / student / module
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "m.ipynb").write_text(f"graded {student}")
+        time.sleep(0.05)
+        with lock:
+            running.discard((student, tuple(slot)))
+        log = grading.log_path(root, module, student)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        return grading.Outcome(module, student, "graded", 0.05, log)
+
+    monkeypatch.setattr(grading, "grade_submission", fake_grade)
+    lines = []
+    outcomes = grading.autograde(tmp_path, ["m"], students, progress=lines.append, jobs=2)
+    assert [o.student for o in outcomes] == students and len(lines) == 4
+    assert all(o.tampered == [] for o in outcomes)
+    assert set(used) == {(0,), (1,)}
+    assert all((tmp_path / "autograded" / s / "m" / "m.ipynb").read_text() == f"graded {s}" for s in students)
+    assert all(len(o.submission_sha256) == 64 and o.course_sha256 == "course" for o in outcomes)
+
+
+def test_checksums_change_with_content_and_name(tmp_path):
+    from course.grading.autograde import files_checksum
+
+    folder = tmp_path / "s" / "m"
+    folder.mkdir(parents=True)
+    (folder / "m.ipynb").write_text("x")
+    first = files_checksum([folder])
+    assert files_checksum([folder]) == first
+    (folder / "m.ipynb").write_text("y")
+    assert files_checksum([folder]) != first
+    (folder / "m.ipynb").rename(folder / "n.ipynb")
+    (folder / "n.ipynb").write_text("x")
+    assert files_checksum([folder]) != first
+
+
+def test_feedback_is_stale_only_for_what_was_graded_after_it(tmp_path):
+    from course.grading.feedback import stale_feedback
+
+    for s in ("old", "new", "none"):
+        (tmp_path / "autograded" / s / "m").mkdir(parents=True)
+        (tmp_path / "autograded" / s / "m" / "m.ipynb").write_text("graded")
+    for s, when in (("old", 2_000_000_000), ("new", 1_000_000_000)):
+        page = tmp_path / "feedback" / s / "m" / "m.html"
+        page.parent.mkdir(parents=True)
+        page.write_text("feedback")
+        os.utime(page, ns=(when * 10**9, when * 10**9))
+    assert stale_feedback(tmp_path, ["m"], ["old", "new", "none", "absent"]) == [("m", "new"), ("m", "none")]

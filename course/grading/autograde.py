@@ -1,4 +1,4 @@
-"""Autograding a class, one submission at a time, so one bad submission harms no other.
+"""Autograding a class, each submission in its own processes, so one bad submission harms no other.
 
 For module N every submission is graded by `grade_submission`: `nbgrader autograde` for that
 student in its own process (trusted: it never runs student code), which runs the notebook in a
@@ -8,9 +8,14 @@ reference cannot stand in for the student's code), and records the grades in the
 Before any submission, `check_sandbox` proves the sandbox works, or grading stops (fail closed).
 A wall-clock limit covers the whole submission, and a check that nothing outside the
 submission's own autograded folder changed stays as a second line of defence.
+
+`autograde(jobs=N)` grades N submissions at a time, each pinned to its own core with one BLAS
+thread (grades, performance tests included, are those of a serial run: every run, serial or
+not, grades with one BLAS thread on one core).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,16 +23,21 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from queue import SimpleQueue
+from typing import Callable
 
 from .. import ROOT
 from ..library import PACKAGE, module_exports, prefix_library
 from ..notebooks import module_notebooks
+from .sandbox import ONE_BLAS_THREAD
 
 #: Folders a submission must never change while it is graded.
 PROTECTED = ("nbs", "source", "release", "submitted", "autograded", PACKAGE, "course", ".build")
 SUBMISSION_TIME_LIMIT = 600  # seconds for one whole submission, well above 30 s per cell
+_RUNNING: set[int] = set()  # process groups of the nbgrader processes grading now
 
 
 @dataclass
@@ -40,11 +50,17 @@ class Outcome:
     log: Path
     tampered: list[str] = field(default_factory=list)
     error: str = ""  # why nbgrader could not grade it, from its log
+    submission_sha256: str = ""  # what was graded (submission_checksum) ...
+    course_sha256: str = ""  # ... by which tests, library and grader (course_checksum)
 
     def save(self) -> None:
-        "Keep the outcome next to the log, for the grade report."
+        """Keep the outcome next to the log, for the grade report and for resuming (written whole
+        or not at all: a grader killed while writing it leaves the previous record)."""
         record = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
-        self.log.with_suffix(".json").write_text(json.dumps(record, indent=1))
+        path = self.log.with_suffix(".json")
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(record, indent=1))
+        partial.replace(path)
 
 
 def log_path(root: Path, module: str, student: str) -> Path:
@@ -58,6 +74,30 @@ def outcome_path(root: Path, module: str, student: str) -> Path:
 def load_outcome(root: Path, module: str, student: str) -> dict | None:
     path = outcome_path(root, module, student)
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def files_checksum(tops: list[Path]) -> str:
+    "SHA-256 over the relative paths and contents of the files under `tops` (folders or files)."
+    digest = hashlib.sha256()
+    for top in tops:
+        files = sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if top.is_dir() else [top] if top.exists() else []
+        for path in files:
+            digest.update(f"{path.relative_to(top.parent)}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def submission_checksum(root: Path, module: str, student: str) -> str:
+    "What the student submitted for `module`: every file of submitted/<student>/<module>/."
+    return files_checksum([root / "submitted" / student / module])
+
+
+def course_checksum(root: Path, module: str) -> str:
+    """What grades `module`: its source notebook (the tests), the reference library of the modules
+    before it, the grader's code and the nbgrader configuration. Any change regrades everyone."""
+    return files_checksum([root / "source" / module, library_folder(root, module),
+                           Path(__file__).parent, root / "nbgrader_config.py"])
 
 
 _ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit)): (.+)$")
@@ -142,7 +182,12 @@ def grader_environment() -> dict[str, str]:
     (a venv reused from another checkout would otherwise bring that checkout's grader)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return env
+    return env | ONE_BLAS_THREAD
+
+
+def usable_cores() -> list[int]:
+    "The cores this process may run on (its affinity mask, which taskset or a batch system may narrow)."
+    return sorted(os.sched_getaffinity(0))
 
 
 def ensure_assignments(root: Path, modules: list[str], progress=print, db_url: str | None = None) -> None:
@@ -180,27 +225,31 @@ def check_sandbox(root: Path) -> None:
 
 
 def grade_submission(root: Path, module: str, student: str,
-                     time_limit: float = SUBMISSION_TIME_LIMIT) -> Outcome:
+                     time_limit: float = SUBMISSION_TIME_LIMIT, cores: list[int] | None = None) -> Outcome:
     """Grade one submission: nbgrader autograde in its own process group, the notebook in the
-    sandbox. Reads only the course and that submission, writes only that student's autograded
-    folder, logs and gradebook rows, so submissions can be graded concurrently. Never raises
-    for a bad submission; raises SandboxError when the sandbox cannot run."""
+    sandbox, all of it pinned to `cores` if given. Reads only the course and that submission,
+    writes only that student's autograded folder, logs and gradebook rows, so submissions can be
+    graded concurrently. Never raises for a bad submission; raises SandboxError when the sandbox
+    cannot run."""
     from .sandbox import SandboxError
 
     log = log_path(root, module, student)
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", module,
-               "--student", student, "--force"]
+    command = [sys.executable, "-m", "course.grading.launch", str(os.getpid()), ",".join(map(str, cores or [])),
+               "autograde", module, "--student", student, "--force"]
     start = time.perf_counter()
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
+        _RUNNING.add(process.pid)
         try:
             status = "graded" if process.wait(timeout=time_limit) == 0 else "failed"
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             status = "killed"
+        finally:
+            _RUNNING.discard(process.pid)
     text = log.read_text(errors="replace")
     if "SandboxError" in text:
         raise SandboxError(error_summary(text) or f"the sandbox failed: see {log}")
@@ -215,29 +264,158 @@ def submitted_students(root: Path, module: str) -> list[str]:
     return sorted(p.parent.parent.name for p in (root / "submitted").glob(f"*/{module}/{module}.ipynb"))
 
 
+def _allowed(root: Path, module: str, student: str) -> tuple[Path, ...]:
+    "What grading (module, student) may write under the protected folders."
+    log = log_path(root, module, student)
+    return (root / "autograded" / student / module, log, log.with_suffix(".json"),
+            log.with_suffix(".sandbox.log"))
+
+
+def progress_line(number: int, total: int, outcome: Outcome) -> str:
+    "One line per graded submission: its place in the run, time taken, and anything unusual."
+    note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
+    note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
+    return (f"[{number:>{len(str(total))}}/{total}] {outcome.module:<16} {outcome.student:<12} "
+            f"{outcome.seconds:5.1f} s{note}")
+
+
+class ConsoleProgress:
+    """Where `autograde` reports when not told otherwise: on a terminal a tqdm bar with the ETA,
+    each submission's line printed above it; plain lines when stdout is not a terminal (a log)."""
+
+    def __init__(self, total: int):
+        self.bar = None
+        if sys.stdout.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="submission", dynamic_ncols=True, file=sys.stdout)
+
+    def __call__(self, line: str) -> None:
+        if self.bar is None:
+            print(line, flush=True)
+        else:
+            self.bar.write(line)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def default_jobs() -> int:
+    "As many submissions at a time as there are usable cores."
+    return len(usable_cores())
+
+
+def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) -> set[tuple[str, str]]:
+    """The submissions among `jobs` that need no grading: their record says the course's grader
+    graded them (or stopped them at the time limit) from this very submission with this very
+    course material (`courses`: module → course_checksum), and the autograded notebook it wrote
+    is still the last one written and in the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .report import grader
+
+    candidates = []
+    for module, student in jobs:
+        record = load_outcome(root, module, student) or {}
+        graded = root / "autograded" / student / module / f"{module}.ipynb"
+        if (record.get("status") in ("graded", "killed") and record.get("course_sha256") == courses[module]
+                and record.get("submission_sha256") == submission_checksum(root, module, student)
+                and (record["status"] == "killed" or graded.exists() and grader(root, module, student, graded) == "course")):
+            candidates.append((module, student, record["status"]))
+    if not (root / "gradebook.db").exists():
+        return set()
+    done = set()
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for module, student, status in candidates:
+            try:
+                if status == "graded":
+                    gb.find_submission(module, student)
+                done.add((module, student))
+            except MissingEntry:
+                pass
+    return done
+
+
 def autograde(root: Path = ROOT, modules: list[str] | None = None, students: list[str] | None = None,
-              progress=print) -> list[Outcome]:
-    """Grade every (module, student) submission in submitted/, reporting progress as it goes."""
+              progress: Callable[[str], None] | None = None, jobs: int | None = None,
+              regrade: bool = False) -> list[Outcome]:
+    """Grade every (module, student) submission in submitted/ that changed since it was graded
+    (all of them if `regrade`), `jobs` at a time (default: one per usable core), reporting each to
+    `progress` as it finishes (default: ConsoleProgress). Returns the outcomes of the submissions
+    graded now, in (module, student) order. A run that was stopped part way (Ctrl-C, killed)
+    resumes where it stopped: a submission's record is written only once it is fully graded.
+
+    Each concurrent grading is pinned to a core of its own (when there are at least `jobs`
+    usable cores). The check that nothing outside a submission's folders changed runs after
+    each submission, allowing the folders of every submission still in flight (their nbgrader
+    processes are writing them), and takes the finished one's files as the new reference."""
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
-    jobs = [(m, s) for m in modules for s in (students or submitted_students(root, m))
+    todo = [(m, s) for m in modules for s in (students or submitted_students(root, m))
             if (root / "submitted" / s / m).exists()]
     for module in modules:
         grading_library(root, module)
-    ensure_assignments(root, modules, progress)
+    courses = {module: course_checksum(root, module) for module in modules}
+    skipped = set() if regrade else unchanged(root, todo, courses)
+    if skipped:
+        (progress or print)(f"{len(skipped)} submission(s) unchanged since they were graded: not graded again "
+                            "(--regrade grades them anyway)")
+        todo = [job for job in todo if job not in skipped]
+    if not todo:
+        return []
+    jobs = max(1, min(jobs or default_jobs(), len(todo)))
+    ensure_assignments(root, modules, progress or print)
     check_sandbox(root)
     snapshot = Snapshot(root, PROTECTED)
-    outcomes = []
-    for number, (module, student) in enumerate(jobs, 1):
-        log = log_path(root, module, student)
-        allowed = (root / "autograded" / student / module, log, log.with_suffix(".json"),
-                   log.with_suffix(".sandbox.log"))
-        outcome = grade_submission(root, module, student)
-        outcome.tampered = snapshot.restore(allowed)
-        outcome.save()
-        snapshot.accept(allowed)
-        outcomes.append(outcome)
-        note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
-        note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
-        progress(f"[{number:>{len(str(len(jobs)))}}/{len(jobs)}] {module:<16} {student:<12} "
-                 f"{outcome.seconds:5.1f} s{note}")
-    return outcomes
+    cores = usable_cores()
+    free: SimpleQueue[list[int] | None] = SimpleQueue()
+    for slot in range(jobs):  # a core of its own per slot, or no pinning if cores are too few
+        free.put([cores[slot]] if jobs <= len(cores) else None)
+
+    def pinned(module: str, student: str) -> Outcome:
+        "Grade on a free core; the record names the submission as it was when its grading began."
+        slot = free.get()
+        try:
+            checksum = submission_checksum(root, module, student)
+            outcome = grade_submission(root, module, student, cores=slot)
+            outcome.submission_sha256, outcome.course_sha256 = checksum, courses[module]
+            return outcome
+        finally:
+            free.put(slot)
+
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    report = progress or ConsoleProgress(len(todo))
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+        running = {pool.submit(pinned, m, s): (m, s) for m, s in todo}
+        try:
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    module, student = running.pop(future)
+                    outcome = future.result()  # a SandboxError stops the whole run
+                    in_flight = tuple(p for m, s in running.values() for p in _allowed(root, m, s))
+                    allowed = _allowed(root, module, student)
+                    outcome.tampered = snapshot.restore(allowed + in_flight)
+                    outcome.save()
+                    snapshot.accept(allowed)
+                    outcomes[module, student] = outcome
+                    report(progress_line(len(outcomes), len(todo), outcome))
+        except BaseException:  # Ctrl-C or a SandboxError: stop now, grade nothing more
+            _stop(running)
+            raise
+        finally:
+            if isinstance(report, ConsoleProgress):
+                report.close()
+    return [outcomes[job] for job in todo]
+
+
+def _stop(running) -> None:
+    "Cancel the submissions not started and kill those being graded (their sandboxes die with them)."
+    for future in running:
+        future.cancel()
+    for group in list(_RUNNING):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

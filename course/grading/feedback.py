@@ -7,6 +7,7 @@ failed but never see the test code or a traceback into it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
@@ -79,3 +80,16 @@ class HideHiddenTests(Preprocessor):
                 if output.output_type == "error":
                     output.traceback = [error_message(output)]
         return cell, resources
+
+
+def stale_feedback(root: Path, modules: list[str], students: list[str]) -> list[tuple[str, str]]:
+    """The (module, student) pairs whose autograded notebook is newer than their feedback page (or
+    has none): those (re)graded since feedback was last generated, so only they get new feedback."""
+    stale = []
+    for module in modules:
+        for student in students:
+            graded = root / "autograded" / student / module / f"{module}.ipynb"
+            page = root / "feedback" / student / module / f"{module}.html"
+            if graded.exists() and (not page.exists() or page.stat().st_mtime_ns < graded.stat().st_mtime_ns):
+                stale.append((module, student))
+    return stale

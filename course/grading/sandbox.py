@@ -42,6 +42,11 @@ _LAUNCH = ("import importlib.util, sys; spec = importlib.util.spec_from_file_loc
            "harness.main()")
 
 
+#: Every grading process computes with one BLAS thread: N submissions at a time on N cores then
+#: measure what one does alone, and serial and parallel runs grade alike.
+ONE_BLAS_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
 class SandboxError(RuntimeError):
     "The sandbox cannot be set up: grading must stop rather than run a submission unprotected."
 
@@ -121,7 +126,7 @@ def environment() -> dict[str, str]:
     "The whole environment the harness starts with (nothing inherited from the grader)."
     return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/home/student",
             "PYTHONPATH": "/grader/lib", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-            "MPLBACKEND": "Agg", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+            "MPLBACKEND": "Agg", "TMPDIR": "/tmp", "LANG": "C.UTF-8", **ONE_BLAS_THREAD}
 
 
 class _Cgroup:
