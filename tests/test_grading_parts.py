@@ -180,3 +180,27 @@ def test_feedback_is_stale_only_for_what_was_graded_after_it(tmp_path):
         page.write_text("feedback")
         os.utime(page, ns=(when * 10**9, when * 10**9))
     assert stale_feedback(tmp_path, ["m"], ["old", "new", "none", "absent"]) == [("m", "new"), ("m", "none")]
+
+
+def test_a_stub_hit_inside_the_sandbox_is_named_in_the_report():
+    "The harness's error output keeps the stub's name (only that), which the report and feedback show."
+    import nbformat
+
+    from course.grading.feedback import error_message
+    from course.grading.harness import _error
+
+    def dot_loop(a, b):
+        raise NotImplementedError()
+
+    def test_cell():
+        dot_loop([1], [2])
+
+    for raised, expected in ((test_cell, "NotImplementedError: dot_loop() is still a stub (# YOUR CODE HERE)"),
+                             (lambda: exec("raise NotImplementedError()"),
+                              "NotImplementedError: still a stub (# YOUR CODE HERE)")):
+        try:
+            raised()
+        except NotImplementedError as error:
+            output = nbformat.from_dict(_error(error))
+        assert error_message(output) == expected
+        assert not any("test_grading_parts" in line for line in output.traceback)

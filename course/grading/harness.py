@@ -222,6 +222,7 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
             scope = dict_(namespace)  # the test's own globals: student code cannot rebind its names
             scope.update(names)
             scope["__builtins__"] = dict_(saved_builtins)
+            state["before"] = dict_(scope)
         else:
             scope, state["before"] = namespace, dict_(namespace)
         scope["__tinytorch_grader_sys__"] = sys
@@ -230,10 +231,11 @@ def _install_guard(key: bytes, write, namespace: dict, runner_code, serve_code, 
 
     def end():
         before = state["before"]
-        if state["test"] and state["globals"] is not None:
-            # names a test cell defined (helpers later tests use) are the course's: kept and put back
+        if state["test"] and state["globals"] is not None and before is not None:
+            # names the test cell itself bound (helpers later tests use) are the course's: kept and
+            # put back. Not names the notebook rebound meanwhile: restore() reports those.
             for k, v in state["globals"].items():
-                if type_(k) is str_ and not k.startswith("_") and namespace.get(k, missing) is not v:
+                if type_(k) is str_ and not k.startswith("_") and before.get(k, missing) is not v:
                     names[k] = namespace[k] = v
         if not state["test"] and before is not None:
             for k, v in namespace.items():
@@ -375,7 +377,20 @@ def _error(exc: BaseException, limit: int = 2000) -> dict:
         message = str(exc)[:limit]
     except BaseException:  # a hostile __str__
         message = "(the error's message could not be shown)"
-    return {"output_type": "error", "ename": name, "evalue": message, "traceback": [f"{name}: {message}"]}
+    trace = [f"{name}: {message}"]
+    if isinstance(exc, NotImplementedError) and not message:  # a release stub: name its function
+        stub = _innermost_function(exc)
+        trace = ([f"in {stub}()"] if stub else []) + trace  # feedback.error_message reads "in name("
+    return {"output_type": "error", "ename": name, "evalue": message, "traceback": trace}
+
+
+def _innermost_function(exc: BaseException) -> str:
+    "The name of the function that raised `exc` (the stub that is still `raise NotImplementedError()`)."
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_code.co_name if tb is not None else ""
+    return name if name.isidentifier() else ""
 
 
 def _alarm(seconds: float) -> None:
