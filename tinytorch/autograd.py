@@ -660,6 +660,126 @@ class _ActivationMethods:
     def log_softmax(self, dim: int) -> Tensor:
         return activations.log_softmax(self, dim)
 
+# %% ../nbs/07_autograd.ipynb #more-functions-backward
+from .tensor import _gather_index, cat, einsum, where
+
+
+def _expand_vjp(grad, out, a, *sizes):
+    "Every copy of a stretched element sends its gradient back to it: the gradient of broadcasting."
+    return (unbroadcast(grad, a.data.shape),)
+
+
+def _masked_fill_vjp(grad, out, a, mask, value):
+    "The filled elements no longer depend on `a`."
+    return (np.where(_other(mask), 0, grad),)
+
+
+def _gather_vjp(grad, out, a, dim, index):
+    "Each gathered element's gradient goes back to where it was read from (summed where read twice)."
+    full = np.zeros_like(a.data)
+    np.add.at(full, _gather_index(_other(index), dim % a.data.ndim), grad)
+    return (full, None, None)
+
+
+def _scatter_add_vjp(grad, out, a, dim, index, src):
+    "`a` passes its gradient straight through; each added `src` element gets the gradient where it landed."
+    index = _other(index)
+    grad_src = None
+    if isinstance(src, Tensor):
+        grad_src = np.zeros_like(src.data)
+        grad_src[tuple(slice(0, size) for size in index.shape)] = grad[_gather_index(index, dim % a.data.ndim)]
+    return grad, None, None, grad_src
+
+
+def _triu_vjp(grad, out, a, diagonal=0):
+    return (np.triu(grad, diagonal),)
+
+
+def _tril_vjp(grad, out, a, diagonal=0):
+    return (np.tril(grad, diagonal),)
+
+
+def _where_vjp(grad, out, condition, input, other):
+    "The gradient goes to `input` where the condition holds and to `other` elsewhere."
+    mask = _other(condition)
+    return (None, _grad_of_other(np.where(mask, grad, 0), input), _grad_of_other(np.where(mask, 0, grad), other))
+
+
+@add_methods(Tensor)
+class _DifferentiableSelection:
+    expand = differentiable("Expand", Tensor.expand, _expand_vjp, ("self",), saves=())
+    masked_fill = differentiable("MaskedFill", Tensor.masked_fill, _masked_fill_vjp, ("self",), saves=())
+    gather = differentiable("Gather", Tensor.gather, _gather_vjp, ("self",), saves=())
+    scatter_add = differentiable("ScatterAdd", Tensor.scatter_add, _scatter_add_vjp, ("self", "dim", "index", "src"),
+                                 saves=())
+    triu = differentiable("Triu", Tensor.triu, _triu_vjp, ("self",), saves=())
+    tril = differentiable("Tril", Tensor.tril, _tril_vjp, ("self",), saves=())
+
+
+def _recording_cat(plain: Callable) -> Callable:
+    "`cat` of module 02 (`plain`) made to record a node that splits the gradient back into the pieces."
+    def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+        tensors = list(tensors)
+        out = plain(tensors, dim)
+        if not _needs_grad(*tensors):
+            return out
+        axis = dim % out.data.ndim
+        bounds = np.cumsum([t.data.shape[axis] for t in tensors])[:-1]
+        return _record(out, "Cat", tuple(tensors), lambda grad: tuple(np.split(grad, bounds, axis=axis)))
+    cat.__wrapped__, cat.__doc__ = plain, plain.__doc__
+    return cat
+
+
+def _einsum_parts(equation: str, count: int) -> tuple[list[str], str]:
+    "The subscripts of each operand and of the output (NumPy's implicit output: the letters used once, sorted)."
+    equation = equation.replace(" ", "")
+    inputs, _, output = equation.partition("->")
+    subscripts = inputs.split(",")
+    if not _:
+        letters = "".join(subscripts)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if "." in equation or any(len(set(s)) != len(s) for s in subscripts) or len(subscripts) != count:
+        raise NotImplementedError(f"einsum('{equation}'): tinytorch differentiates einsum without '...' and without a "
+                                  "letter repeated within one operand (a diagonal); PyTorch does both")
+    return subscripts, output
+
+
+def _einsum_grad(grad: np.ndarray, subscripts: list[str], output: str, arrays: list[np.ndarray], i: int) -> np.ndarray:
+    "The gradient for operand i: grad contracted with the other operands onto i's letters, broadcast over the letters only i has."
+    others = [s for j, s in enumerate(subscripts) if j != i]
+    present = set(output).union(*others)
+    kept = "".join(c for c in subscripts[i] if c in present)
+    partial = np.einsum(",".join([output] + others) + "->" + kept, grad, *(a for j, a in enumerate(arrays) if j != i))
+    shape = [arrays[i].shape[k] if c in present else 1 for k, c in enumerate(subscripts[i])]
+    return np.broadcast_to(partial.reshape(shape), arrays[i].shape)
+
+
+def _recording_einsum(plain: Callable) -> Callable:
+    "`einsum` of module 02 (`plain`) made to record a node whose backward is one einsum per operand."
+    def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])
+        out = plain(equation, *operands)
+        if not _needs_grad(*operands):
+            return out
+        subscripts, output = _einsum_parts(equation, len(operands))
+        arrays = [t.data for t in operands]
+        return _record(out, "Einsum", tuple(operands),
+                       lambda grad: tuple(_einsum_grad(grad, subscripts, output, arrays, i) for i in range(len(arrays))),
+                       arrays)
+    einsum.__wrapped__, einsum.__doc__ = plain, plain.__doc__
+    return einsum
+
+
+# module 02's functions (their __wrapped__ if this cell runs again), replaced everywhere by recording ones
+_differentiable_cat = _recording_cat(getattr(cat, "__wrapped__", cat))
+_differentiable_einsum = _recording_einsum(getattr(einsum, "__wrapped__", einsum))
+register_op("Cat", _differentiable_cat)  # both record their nodes themselves
+register_op("Einsum", _differentiable_einsum)
+replace_function(cat, _differentiable_cat)
+replace_function(einsum, _differentiable_einsum)
+replace_function(where, differentiable("Where", where, _where_vjp, ("condition", "input", "other"), saves=("condition",)))
+
 # %% ../nbs/07_autograd.ipynb #inplace-put
 def _index_put(t: Tensor, index: Any, value: Any) -> Tensor:
     "A copy of `t` with `t[index] = value` done (NumPy's indexing and casting rules): `__setitem__` out of place."
