@@ -175,3 +175,23 @@ def test_expand_is_a_read_only_view():
     assert np.shares_memory(e.data, x.data)
     with pytest.raises(RuntimeError, match="read-only"):
         e[0, 0] = 5
+
+
+@pytest.mark.parametrize("values", [[[0.5, 1.25], [3.0, 4.0]], [1.0, 2.0], [1e-5, 1.0], [float("nan"), 1.5],
+                                    [-0.5, 100.25], [1e9, 1.0], [0.0, 0.0], [123456.5, 0.1], list(range(30))])
+def test_repr_is_pytorchs_but_for_the_package_name(values):
+    for dtype in ("float32", "float64", "int64"):
+        if dtype == "int64" and any(v != v or v != int(v) for v in np.ravel(values)):
+            continue
+        ours = tt.tensor(np.array(values, dtype=dtype), dtype=getattr(tt, dtype))
+        theirs = torch.tensor(np.array(values, dtype=dtype))
+        assert repr(ours) == repr(theirs).replace("torch.", "tinytorch."), (repr(ours), repr(theirs))
+    a, b = tt.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    assert (repr(a), repr(a * 2), repr(a + 1)) == (repr(b), repr(b * 2), repr(b + 1))
+
+
+def test_shape_is_a_size():
+    x = tt.zeros(2, 3)
+    assert isinstance(x.shape, tt.Size) and isinstance(x.shape, tuple) and isinstance(x.size(), tt.Size)
+    assert x.shape == (2, 3) and x.size() == torch.zeros(2, 3).size() and x.shape.numel() == 6
+    assert repr(x.shape) == "tinytorch.Size([2, 3])" and str(x.shape) == "(2, 3)"

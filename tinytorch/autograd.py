@@ -13,7 +13,7 @@ from . import activations, layers, losses
 
 # %% auto #0
 __all__ = ['OPS', 'index_put', 'is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'Op', 'register_op', 'differentiable',
-           'replace_function', 'unbroadcast', 'grad', 'inplace']
+           'replace_function', 'unbroadcast', 'grad', 'inplace', 'FunctionCtx', 'Function']
 
 # %% ../nbs/07_autograd.ipynb #grad-mode
 _grad_enabled = True
@@ -69,7 +69,7 @@ class Node:
     gradient (Step 7). The node also remembers each input's `grad_fn`, which an in-place change of
     that input replaces."""
 
-    __slots__ = ("name", "inputs", "function", "saved", "versions", "histories")
+    __slots__ = ("name", "inputs", "function", "saved", "versions", "histories", "retains_grad")
 
     def __init__(self, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
                  saved: Sequence[np.ndarray] = ()):
@@ -77,6 +77,7 @@ class Node:
         # no in-place change so far (the usual case): every version is 0, nothing to look up
         self.versions = [array_version(array) for array in saved] if _VERSIONS else None
         self.histories = [value.grad_fn if isinstance(value, Tensor) else None for value in inputs]
+        self.retains_grad = False  # set by the output's retain_grad()
 
     def backward(self, grad: np.ndarray) -> tuple:
         "One gradient per input for the output's gradient `grad`, after checking that nothing saved changed."
@@ -502,11 +503,25 @@ def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
         tensor.grad.data += grad
 
 
-def grad(output: Tensor, inputs: Sequence[Tensor], grad_output: Any = None) -> tuple[Tensor | None, ...]:
-    """The gradients of `output` with respect to each of `inputs` (leaves or intermediate tensors),
-    returned, not accumulated into `.grad`; None for an input `output` does not depend on."""
-    _, grads = _backpropagate(output, _seed(output, grad_output))
+def grad(outputs: Tensor, inputs: Tensor | Sequence[Tensor], grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None) -> tuple[Tensor | None, ...]:
+    """The gradients of `outputs` with respect to each of `inputs` (a tensor or a sequence of leaves or
+    intermediate tensors), returned as a tuple, not accumulated into `.grad`; None for an input `outputs`
+    does not depend on. `retain_graph` and `allow_unused` are accepted as in PyTorch (the graph is always
+    kept; unused inputs always give None); `create_graph=True` raises NotImplementedError."""
+    _refuse_create_graph(create_graph)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    _, grads = _backpropagate(outputs, _seed(outputs, grad_outputs))
     return tuple(_wrap(grads[id(t)]) if id(t) in grads else None for t in inputs)
+
+
+def _refuse_create_graph(create_graph: bool) -> None:
+    "NotImplementedError naming PyTorch's feature when `create_graph` asks for a differentiable backward pass."
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (a backward pass that records its own graph, for second derivatives such as "
+            "Hessian-vector products) is not supported in tinytorch: its VJPs compute on NumPy arrays, not on "
+            "recorded tensors; use PyTorch's torch.autograd.grad(..., create_graph=True) for double backward")
 
 
 @add_methods(Tensor)
@@ -848,3 +863,99 @@ def inplace(plain: Callable, out_of_place: Callable) -> Callable:
 for _name, _out_of_place in _OUT_OF_PLACE.items():
     _plain = getattr(Tensor, _name)
     setattr(Tensor, _name, inplace(getattr(_plain, "__wrapped__", _plain), _out_of_place))
+
+# %% ../nbs/07_autograd.ipynb #autograd-extras
+_retaining = False  # whether retain_grad() was ever called: until then backward() looks for nothing
+
+
+def _backward_with_options(plain: Callable) -> Callable:
+    """Step 6's `backward` (`plain`) with PyTorch's other arguments: `retain_graph` is accepted (tinytorch
+    keeps the graph anyway), `create_graph=True` raises NotImplementedError, and the tensors of the graph
+    on which `retain_grad()` was called get their `.grad` too (from one more sweep, only then)."""
+    def backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Sequence[Tensor] | None = None) -> None:
+        _refuse_create_graph(create_graph)
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported in tinytorch: use "
+                                      "tt.autograd.grad(output, inputs) to get the gradients of some tensors only")
+        retained = [t for t in _topological_order(self) if t.grad_fn is not None and t.grad_fn.retains_grad] \
+            if _retaining and self.requires_grad else []
+        grads = grad(self, retained, gradient) if retained else ()
+        plain(self, gradient)
+        for tensor, tensor_grad in zip(retained, grads):
+            if tensor_grad is not None:
+                _accumulate(tensor, tensor_grad.data)
+    backward.__wrapped__, backward.__doc__ = plain, plain.__doc__
+    return backward
+
+
+def _retain_grad(self: Tensor) -> None:
+    "Keep this intermediate tensor's gradient in `.grad` during `backward()`, as PyTorch's `retain_grad()` does (a leaf keeps it anyway)."
+    global _retaining
+    if not self.requires_grad:
+        raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+    if self.grad_fn is not None:
+        self.grad_fn.retains_grad = True
+        _retaining = True
+
+
+@property
+def _retains_grad(self: Tensor) -> bool:
+    "Whether `backward()` keeps this non-leaf tensor's gradient (after `retain_grad()`)."
+    return self.grad_fn is not None and self.grad_fn.retains_grad
+
+
+Tensor.backward = _backward_with_options(getattr(Tensor.backward, "__wrapped__", Tensor.backward))
+Tensor.retain_grad, Tensor.retains_grad = _retain_grad, _retains_grad
+
+
+class FunctionCtx:
+    """What `Function.forward` hands to `Function.backward`: the tensors saved with `save_for_backward`
+    (`saved_tensors`, checked for in-place changes like any node's arrays), `needs_input_grad` (one bool per
+    input of `apply`) and any attribute `forward` sets on it."""
+
+    def __init__(self, inputs: tuple):
+        self.needs_input_grad = tuple(isinstance(value, Tensor) and value.requires_grad for value in inputs)
+        self.saved_tensors: tuple = ()
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        self.saved_tensors = tensors
+
+
+class Function:
+    """A differentiable operation written by the user, as `torch.autograd.Function`: subclass it, define the
+    static methods `forward(ctx, *inputs)` (computing with tensors; nothing inside is recorded) and
+    `backward(ctx, *grad_outputs)` (one gradient, a tensor or None, per input of forward), and call
+    `MyFunction.apply(*inputs)`. Its nodes print as `<MyFunctionBackward>`. One output tensor."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        ctx = FunctionCtx(args)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not _needs_grad(*args):
+            return out
+        if not isinstance(out, Tensor):
+            raise NotImplementedError(f"{cls.__name__}.forward returned a {type(out).__name__}: tinytorch's "
+                                      "autograd.Function supports one output tensor")
+        if any(out is value for value in args):
+            out = _wrap(out.data)  # a new tensor for the node, sharing the input's memory
+
+        def backward(grad: np.ndarray) -> tuple:
+            grads = cls.backward(ctx, _wrap(grad))
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            if len(grads) != len(args):
+                raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                                   f"(expected {len(args)}, got {len(grads)})")
+            return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+
+        saved = [t.data for t in ctx.saved_tensors if isinstance(t, Tensor)]
+        return _record(out, cls.__name__, args, backward, saved)

@@ -19,8 +19,8 @@ Dim = Union[int, Sequence[int], None]
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
            'double', 'half', 'SortResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill', 'gather',
            'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose', 'mean',
-           'argmax', 'clamp', 'add_methods', 'Tensor', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
-           'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
+           'argmax', 'clamp', 'add_methods', 'Tensor', 'Size', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones',
+           'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
            'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
            'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
            'randn_like', 'rand_like']
@@ -85,14 +85,49 @@ def _check_dim(dim: int, ndim: int) -> int:
     return dim % ndim
 
 
+class Size(tuple):
+    "A tensor's shape: a tuple of ints that prints like PyTorch's `torch.Size([2, 3])`."
+
+    def __repr__(self) -> str:
+        return f"tinytorch.Size({list(self)})"
+
+    def __str__(self) -> str:  # messages such as "shape (2, 3)" read as before (PyTorch: torch.Size([2, 3]))
+        return tuple.__repr__(self)
+
+    def numel(self) -> int:
+        "The number of elements a tensor of this shape holds."
+        return math.prod(self)
+
+
+def _float_formatter(array: np.ndarray) -> Callable[[float], str]:
+    """How PyTorch prints the elements of a float tensor, all to one width: `1.` when every finite value is
+    whole, `1.2500` (4 decimals) usually, `1.2500e+05` when the magnitudes span more than 1000× or pass
+    1e8 or go under 1e-4."""
+    finite = array[np.isfinite(array)]
+    magnitudes = np.abs(finite[finite != 0])
+    wide = magnitudes.size > 0 and (magnitudes.max() > 1e8 or magnitudes.max() / magnitudes.min() > 1000
+                                    or magnitudes.min() < 1e-4)
+    if np.all(finite == np.round(finite)):
+        style = "{:.4e}" if magnitudes.size and magnitudes.max() > 1e8 else "{:.0f}."
+    else:
+        style = "{:.4e}" if wide else "{:.4f}"
+
+    def text(value: float) -> str:
+        return style.format(value) if np.isfinite(value) else str(float(value))
+
+    width = max((len(text(value)) for value in finite[:1000]), default=0)
+    width = max([width] + [len(text(value)) for value in (np.nan, np.inf, -np.inf) if value in array])
+    return lambda value: text(value).rjust(width)
+
+
 @add_methods(Tensor)
 class _Attributes:
     "Shape, dtype and conversions of a tensor: each reads `data`."
 
     @property
-    def shape(self) -> Shape:
-        "The size of each dimension, e.g. (2, 3)."
-        return self.data.shape
+    def shape(self) -> Size:
+        "The size of each dimension, e.g. `tinytorch.Size([2, 3])` (a tuple)."
+        return Size(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -111,7 +146,7 @@ class _Attributes:
     def size(self, dim: int | None = None) -> Shape | int:
         "The shape, or the size of dimension `dim` (negative counts from the end)."
         shape = self.data.shape
-        return shape if dim is None else shape[_check_dim(dim, len(shape))]
+        return Size(shape) if dim is None else shape[_check_dim(dim, len(shape))]
 
     def numel(self) -> int:
         "The number of elements: the product of the shape."
@@ -159,15 +194,21 @@ class _Attributes:
         return np.asarray(self.data, dtype=dtype, copy=copy)
 
     def __repr__(self) -> str:
-        "Like PyTorch: `tensor([[1., 2.], [3., 4.]])`, with the dtype unless it is float32, int64 or bool."
-        parts = [np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)]
+        """Like PyTorch: `tensor([[1., 2.], [3., 4.]])`, floats with 4 decimals, the dtype unless it is float32,
+        int64 or bool, and `requires_grad=True` on a leaf or the `grad_fn` that made the tensor."""
+        formatter = {"float_kind": _float_formatter(self.data)} if self.data.dtype.kind == "f" else None
+        parts = [np.array2string(self.data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80)]
         if self.data.size == 0 and self.data.ndim != 1:
             parts.append(f"size={self.data.shape}")
         if self.data.dtype not in _INFERRED.values():
-            parts.append(f"dtype={self.data.dtype}")
-        if self.requires_grad:
+            parts.append(f"dtype=tinytorch.{self.data.dtype}")
+        if self.grad_fn is not None:
+            node = repr(self.grad_fn)  # PyTorch numbers its backward classes: <MulBackward0>
+            parts.append(f"grad_fn={node[:-1] + '0>' if node.endswith('Backward>') else node}")
+        elif self.requires_grad:
             parts.append("requires_grad=True")
         return f"tensor({', '.join(parts)})"
+
 
 # %% ../nbs/02_tensor.ipynb #code-09
 float16 = np.dtype(np.float16)
