@@ -35,6 +35,9 @@ DATA = "data"  # files shipped inside the package (tinytorch/data/): the course'
 #: The literal a library file assigns to name the PyTorch namespaces its names belong in, e.g.
 #: `__torch_namespaces__ = {"nn": ["Linear"], "nn.functional": ["linear"]}` (read with `ast`).
 TORCH_NAMESPACES = "__torch_namespaces__"
+#: The literal a library file assigns to put PyTorch names that are Python builtins (`sum`, `float`) in
+#: `tinytorch` itself but not in `from tinytorch import *`: `__torch_only__ = {"sum": "_sum"}`.
+TORCH_ONLY = "__torch_only__"
 
 _MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 _MODULE_DUNDERS = {"__file__", "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__path__",
@@ -301,6 +304,22 @@ def _write_package_init(lib_dir: Path, export: ModuleExport) -> None:
     Path(lib_dir).joinpath(*export.name.split("."), "__init__.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _torch_only_lines(lib_dir: Path, files: list[str]) -> list[str]:
+    """The lines of the package's `__init__.py` that bind the names the files declare in `__torch_only__`
+    (`{"sum": "_sum", "float": "float32"}`: PyTorch's name → the file's), and an `__all__` without them,
+    so `tt.sum` exists but `from tinytorch import *` does not hide Python's builtin `sum`."""
+    lines, hidden = [], []
+    for file in files:
+        declared = _literal(module_path(lib_dir, file), TORCH_ONLY) or {}
+        imports = [name if name == own else f"{own} as {name}" for name, own in declared.items()]
+        if imports:
+            lines.append(f"from .{file} import {', '.join(imports)}  # noqa: F401")
+            hidden += declared
+    if hidden:
+        lines.append(f"__all__ = [name for name in dir() if not name.startswith('_') and name not in {tuple(sorted(hidden))!r}]")
+    return lines
+
+
 def write_init(lib_dir: Path, exports: list[ModuleExport]) -> None:
     """Write the generated `__init__.py` files: one per package notebook (its files' names), an
     empty one for every other folder the files are in, and `lib_dir/__init__.py` importing each
@@ -320,8 +339,10 @@ def write_init(lib_dir: Path, exports: list[ModuleExport]) -> None:
                                     'export`; do not edit."""\n', encoding="utf-8")
     lines = [_INIT_HEADER.format(version=VERSION)]
     lines += [f"from .{export.name} import *  # noqa: F401,F403" for export in exports]
-    namespaces = write_namespaces(lib_dir, [f for export in exports for f in export.files])
+    files = [f for export in exports for f in export.files]
+    namespaces = write_namespaces(lib_dir, files)
     lines += [f"from . import {', '.join(namespaces)}  # noqa: F401"] if namespaces else []
+    lines += _torch_only_lines(lib_dir, files)
     (lib_dir / "__init__.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

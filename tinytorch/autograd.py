@@ -13,7 +13,7 @@ from . import activations, layers, losses
 
 # %% auto #0
 __all__ = ['OPS', 'index_put', 'is_grad_enabled', 'set_grad_enabled', 'no_grad', 'Node', 'Op', 'register_op', 'differentiable',
-           'replace_function', 'unbroadcast', 'grad', 'inplace']
+           'replace_function', 'unbroadcast', 'grad', 'inplace', 'FunctionCtx', 'Function']
 
 # %% ../nbs/07_autograd.ipynb #grad-mode
 _grad_enabled = True
@@ -69,7 +69,7 @@ class Node:
     gradient (Step 7). The node also remembers each input's `grad_fn`, which an in-place change of
     that input replaces."""
 
-    __slots__ = ("name", "inputs", "function", "saved", "versions", "histories")
+    __slots__ = ("name", "inputs", "function", "saved", "versions", "histories", "retains_grad")
 
     def __init__(self, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
                  saved: Sequence[np.ndarray] = ()):
@@ -77,6 +77,7 @@ class Node:
         # no in-place change so far (the usual case): every version is 0, nothing to look up
         self.versions = [array_version(array) for array in saved] if _VERSIONS else None
         self.histories = [value.grad_fn if isinstance(value, Tensor) else None for value in inputs]
+        self.retains_grad = False  # set by the output's retain_grad()
 
     def backward(self, grad: np.ndarray) -> tuple:
         "One gradient per input for the output's gradient `grad`, after checking that nothing saved changed."
@@ -502,11 +503,25 @@ def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
         tensor.grad.data += grad
 
 
-def grad(output: Tensor, inputs: Sequence[Tensor], grad_output: Any = None) -> tuple[Tensor | None, ...]:
-    """The gradients of `output` with respect to each of `inputs` (leaves or intermediate tensors),
-    returned, not accumulated into `.grad`; None for an input `output` does not depend on."""
-    _, grads = _backpropagate(output, _seed(output, grad_output))
+def grad(outputs: Tensor, inputs: Tensor | Sequence[Tensor], grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None) -> tuple[Tensor | None, ...]:
+    """The gradients of `outputs` with respect to each of `inputs` (a tensor or a sequence of leaves or
+    intermediate tensors), returned as a tuple, not accumulated into `.grad`; None for an input `outputs`
+    does not depend on. `retain_graph` and `allow_unused` are accepted as in PyTorch (the graph is always
+    kept; unused inputs always give None); `create_graph=True` raises NotImplementedError."""
+    _refuse_create_graph(create_graph)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    _, grads = _backpropagate(outputs, _seed(outputs, grad_outputs))
     return tuple(_wrap(grads[id(t)]) if id(t) in grads else None for t in inputs)
+
+
+def _refuse_create_graph(create_graph: bool) -> None:
+    "NotImplementedError naming PyTorch's feature when `create_graph` asks for a differentiable backward pass."
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (a backward pass that records its own graph, for second derivatives such as "
+            "Hessian-vector products) is not supported in tinytorch: its VJPs compute on NumPy arrays, not on "
+            "recorded tensors; use PyTorch's torch.autograd.grad(..., create_graph=True) for double backward")
 
 
 @add_methods(Tensor)
@@ -660,6 +675,126 @@ class _ActivationMethods:
     def log_softmax(self, dim: int) -> Tensor:
         return activations.log_softmax(self, dim)
 
+# %% ../nbs/07_autograd.ipynb #more-functions-backward
+from .tensor import _gather_index, cat, einsum, where
+
+
+def _expand_vjp(grad, out, a, *sizes):
+    "Every copy of a stretched element sends its gradient back to it: the gradient of broadcasting."
+    return (unbroadcast(grad, a.data.shape),)
+
+
+def _masked_fill_vjp(grad, out, a, mask, value):
+    "The filled elements no longer depend on `a`."
+    return (np.where(_other(mask), 0, grad),)
+
+
+def _gather_vjp(grad, out, a, dim, index):
+    "Each gathered element's gradient goes back to where it was read from (summed where read twice)."
+    full = np.zeros_like(a.data)
+    np.add.at(full, _gather_index(_other(index), dim % a.data.ndim), grad)
+    return (full, None, None)
+
+
+def _scatter_add_vjp(grad, out, a, dim, index, src):
+    "`a` passes its gradient straight through; each added `src` element gets the gradient where it landed."
+    index = _other(index)
+    grad_src = None
+    if isinstance(src, Tensor):
+        grad_src = np.zeros_like(src.data)
+        grad_src[tuple(slice(0, size) for size in index.shape)] = grad[_gather_index(index, dim % a.data.ndim)]
+    return grad, None, None, grad_src
+
+
+def _triu_vjp(grad, out, a, diagonal=0):
+    return (np.triu(grad, diagonal),)
+
+
+def _tril_vjp(grad, out, a, diagonal=0):
+    return (np.tril(grad, diagonal),)
+
+
+def _where_vjp(grad, out, condition, input, other):
+    "The gradient goes to `input` where the condition holds and to `other` elsewhere."
+    mask = _other(condition)
+    return (None, _grad_of_other(np.where(mask, grad, 0), input), _grad_of_other(np.where(mask, 0, grad), other))
+
+
+@add_methods(Tensor)
+class _DifferentiableSelection:
+    expand = differentiable("Expand", Tensor.expand, _expand_vjp, ("self",), saves=())
+    masked_fill = differentiable("MaskedFill", Tensor.masked_fill, _masked_fill_vjp, ("self",), saves=())
+    gather = differentiable("Gather", Tensor.gather, _gather_vjp, ("self",), saves=())
+    scatter_add = differentiable("ScatterAdd", Tensor.scatter_add, _scatter_add_vjp, ("self", "dim", "index", "src"),
+                                 saves=())
+    triu = differentiable("Triu", Tensor.triu, _triu_vjp, ("self",), saves=())
+    tril = differentiable("Tril", Tensor.tril, _tril_vjp, ("self",), saves=())
+
+
+def _recording_cat(plain: Callable) -> Callable:
+    "`cat` of module 02 (`plain`) made to record a node that splits the gradient back into the pieces."
+    def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+        tensors = list(tensors)
+        out = plain(tensors, dim)
+        if not _needs_grad(*tensors):
+            return out
+        axis = dim % out.data.ndim
+        bounds = np.cumsum([t.data.shape[axis] for t in tensors])[:-1]
+        return _record(out, "Cat", tuple(tensors), lambda grad: tuple(np.split(grad, bounds, axis=axis)))
+    cat.__wrapped__, cat.__doc__ = plain, plain.__doc__
+    return cat
+
+
+def _einsum_parts(equation: str, count: int) -> tuple[list[str], str]:
+    "The subscripts of each operand and of the output (NumPy's implicit output: the letters used once, sorted)."
+    equation = equation.replace(" ", "")
+    inputs, _, output = equation.partition("->")
+    subscripts = inputs.split(",")
+    if not _:
+        letters = "".join(subscripts)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    if "." in equation or any(len(set(s)) != len(s) for s in subscripts) or len(subscripts) != count:
+        raise NotImplementedError(f"einsum('{equation}'): tinytorch differentiates einsum without '...' and without a "
+                                  "letter repeated within one operand (a diagonal); PyTorch does both")
+    return subscripts, output
+
+
+def _einsum_grad(grad: np.ndarray, subscripts: list[str], output: str, arrays: list[np.ndarray], i: int) -> np.ndarray:
+    "The gradient for operand i: grad contracted with the other operands onto i's letters, broadcast over the letters only i has."
+    others = [s for j, s in enumerate(subscripts) if j != i]
+    present = set(output).union(*others)
+    kept = "".join(c for c in subscripts[i] if c in present)
+    partial = np.einsum(",".join([output] + others) + "->" + kept, grad, *(a for j, a in enumerate(arrays) if j != i))
+    shape = [arrays[i].shape[k] if c in present else 1 for k, c in enumerate(subscripts[i])]
+    return np.broadcast_to(partial.reshape(shape), arrays[i].shape)
+
+
+def _recording_einsum(plain: Callable) -> Callable:
+    "`einsum` of module 02 (`plain`) made to record a node whose backward is one einsum per operand."
+    def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])
+        out = plain(equation, *operands)
+        if not _needs_grad(*operands):
+            return out
+        subscripts, output = _einsum_parts(equation, len(operands))
+        arrays = [t.data for t in operands]
+        return _record(out, "Einsum", tuple(operands),
+                       lambda grad: tuple(_einsum_grad(grad, subscripts, output, arrays, i) for i in range(len(arrays))),
+                       arrays)
+    einsum.__wrapped__, einsum.__doc__ = plain, plain.__doc__
+    return einsum
+
+
+# module 02's functions (their __wrapped__ if this cell runs again), replaced everywhere by recording ones
+_differentiable_cat = _recording_cat(getattr(cat, "__wrapped__", cat))
+_differentiable_einsum = _recording_einsum(getattr(einsum, "__wrapped__", einsum))
+register_op("Cat", _differentiable_cat)  # both record their nodes themselves
+register_op("Einsum", _differentiable_einsum)
+replace_function(cat, _differentiable_cat)
+replace_function(einsum, _differentiable_einsum)
+replace_function(where, differentiable("Where", where, _where_vjp, ("condition", "input", "other"), saves=("condition",)))
+
 # %% ../nbs/07_autograd.ipynb #inplace-put
 def _index_put(t: Tensor, index: Any, value: Any) -> Tensor:
     "A copy of `t` with `t[index] = value` done (NumPy's indexing and casting rules): `__setitem__` out of place."
@@ -728,3 +863,99 @@ def inplace(plain: Callable, out_of_place: Callable) -> Callable:
 for _name, _out_of_place in _OUT_OF_PLACE.items():
     _plain = getattr(Tensor, _name)
     setattr(Tensor, _name, inplace(getattr(_plain, "__wrapped__", _plain), _out_of_place))
+
+# %% ../nbs/07_autograd.ipynb #autograd-extras
+_retaining = False  # whether retain_grad() was ever called: until then backward() looks for nothing
+
+
+def _backward_with_options(plain: Callable) -> Callable:
+    """Step 6's `backward` (`plain`) with PyTorch's other arguments: `retain_graph` is accepted (tinytorch
+    keeps the graph anyway), `create_graph=True` raises NotImplementedError, and the tensors of the graph
+    on which `retain_grad()` was called get their `.grad` too (from one more sweep, only then)."""
+    def backward(self: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Sequence[Tensor] | None = None) -> None:
+        _refuse_create_graph(create_graph)
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported in tinytorch: use "
+                                      "tt.autograd.grad(output, inputs) to get the gradients of some tensors only")
+        retained = [t for t in _topological_order(self) if t.grad_fn is not None and t.grad_fn.retains_grad] \
+            if _retaining and self.requires_grad else []
+        grads = grad(self, retained, gradient) if retained else ()
+        plain(self, gradient)
+        for tensor, tensor_grad in zip(retained, grads):
+            if tensor_grad is not None:
+                _accumulate(tensor, tensor_grad.data)
+    backward.__wrapped__, backward.__doc__ = plain, plain.__doc__
+    return backward
+
+
+def _retain_grad(self: Tensor) -> None:
+    "Keep this intermediate tensor's gradient in `.grad` during `backward()`, as PyTorch's `retain_grad()` does (a leaf keeps it anyway)."
+    global _retaining
+    if not self.requires_grad:
+        raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+    if self.grad_fn is not None:
+        self.grad_fn.retains_grad = True
+        _retaining = True
+
+
+@property
+def _retains_grad(self: Tensor) -> bool:
+    "Whether `backward()` keeps this non-leaf tensor's gradient (after `retain_grad()`)."
+    return self.grad_fn is not None and self.grad_fn.retains_grad
+
+
+Tensor.backward = _backward_with_options(getattr(Tensor.backward, "__wrapped__", Tensor.backward))
+Tensor.retain_grad, Tensor.retains_grad = _retain_grad, _retains_grad
+
+
+class FunctionCtx:
+    """What `Function.forward` hands to `Function.backward`: the tensors saved with `save_for_backward`
+    (`saved_tensors`, checked for in-place changes like any node's arrays), `needs_input_grad` (one bool per
+    input of `apply`) and any attribute `forward` sets on it."""
+
+    def __init__(self, inputs: tuple):
+        self.needs_input_grad = tuple(isinstance(value, Tensor) and value.requires_grad for value in inputs)
+        self.saved_tensors: tuple = ()
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        self.saved_tensors = tensors
+
+
+class Function:
+    """A differentiable operation written by the user, as `torch.autograd.Function`: subclass it, define the
+    static methods `forward(ctx, *inputs)` (computing with tensors; nothing inside is recorded) and
+    `backward(ctx, *grad_outputs)` (one gradient, a tensor or None, per input of forward), and call
+    `MyFunction.apply(*inputs)`. Its nodes print as `<MyFunctionBackward>`. One output tensor."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        ctx = FunctionCtx(args)
+        with no_grad():
+            out = cls.forward(ctx, *args)
+        if not _needs_grad(*args):
+            return out
+        if not isinstance(out, Tensor):
+            raise NotImplementedError(f"{cls.__name__}.forward returned a {type(out).__name__}: tinytorch's "
+                                      "autograd.Function supports one output tensor")
+        if any(out is value for value in args):
+            out = _wrap(out.data)  # a new tensor for the node, sharing the input's memory
+
+        def backward(grad: np.ndarray) -> tuple:
+            grads = cls.backward(ctx, _wrap(grad))
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            if len(grads) != len(args):
+                raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                                   f"(expected {len(args)}, got {len(grads)})")
+            return tuple(g.data if isinstance(g, Tensor) else g for g in grads)
+
+        saved = [t.data for t in ctx.saved_tensors if isinstance(t, Tensor)]
+        return _record(out, cls.__name__, args, backward, saved)

@@ -18,7 +18,7 @@ from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 # %% auto #0
 __all__ = ['IncompatibleKeys', 'Parameter', 'RemovableHandle', 'Module', 'save', 'load', 'linear', 'linear_backward', 'uniform_',
            'Linear', 'ReLU', 'Sigmoid', 'Tanh', 'GELU', 'Softmax', 'LogSoftmax', 'Identity', 'Sequential', 'Flatten',
-           'dropout', 'Dropout']
+           'ModuleList', 'ParameterList', 'ModuleDict', 'one_hot', 'dropout', 'Dropout']
 
 # %% ../nbs/04_layers.ipynb #parameter
 class Parameter(Tensor):
@@ -499,6 +499,119 @@ class Flatten(Module):
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
+# %% ../nbs/04_layers.ipynb #more-containers
+class ModuleList(Module):
+    "Modules held in a list, each registered (its parameters are the list's): `ModuleList([Linear(4, 4) for _ in range(3)])`."
+
+    def __init__(self, modules: list[Module] | tuple[Module, ...] = ()):
+        self.extend(modules)
+
+    def _items(self) -> list:
+        return [value for name, value in vars(self).items() if name.isdigit()]
+
+    def append(self, module: Module) -> ModuleList:
+        "Add `module` at the end; returns the list."
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__} holds Modules, got a {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+        return self
+
+    def extend(self, modules: list[Module] | tuple[Module, ...]) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __getitem__(self, index: int | slice) -> Any:
+        items = self._items()
+        return type(self)(items[index]) if isinstance(index, slice) else items[index]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        position = range(len(self))[index]  # IndexError as for a list
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__} holds Modules, got a {type(module).__name__}")
+        setattr(self, str(position), module)
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward(): iterate over it in your module's forward")
+
+
+class ParameterList(ModuleList):
+    "Parameters held in a list, each registered: `ParameterList([Parameter(randn(3)) for _ in range(2)])`."
+
+    def append(self, parameter: Any) -> ParameterList:
+        "Add `parameter` (a tensor becomes a Parameter) at the end; returns the list."
+        setattr(self, str(len(self)), parameter if isinstance(parameter, Parameter) else Parameter(parameter))
+        return self
+
+    def __setitem__(self, index: int, parameter: Any) -> None:
+        setattr(self, str(range(len(self))[index]), parameter if isinstance(parameter, Parameter) else Parameter(parameter))
+
+
+class ModuleDict(Module):
+    "Modules held by name, each registered: `ModuleDict({'encoder': Linear(4, 2), 'decoder': Linear(2, 4)})`."
+
+    def __init__(self, modules: dict[str, Module] | list[tuple[str, Module]] = ()):
+        self.update(modules)
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str) or not key.isidentifier() or hasattr(Module, key):
+            raise KeyError(f"ModuleDict keys must be identifiers that are not Module attributes, got {key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict holds Modules, got a {type(module).__name__} for {key!r}")
+        setattr(self, key, module)
+
+    def __getitem__(self, key: str) -> Module:
+        value = vars(self).get(key)
+        if not isinstance(value, Module):
+            raise KeyError(key)
+        return value
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # KeyError for a missing key
+        delattr(self, key)
+
+    def update(self, modules: dict[str, Module] | list[tuple[str, Module]]) -> None:
+        for key, module in (modules.items() if isinstance(modules, dict) else modules):
+            self[key] = module
+
+    def keys(self) -> list[str]:
+        return [name for name, _ in self.named_children()]
+
+    def values(self) -> list[Module]:
+        return list(self.children())
+
+    def items(self) -> list[tuple[str, Module]]:
+        return list(self.named_children())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys()
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleDict has no forward(): look its modules up in your module's forward")
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    "Class indices (int64) as one-hot rows: shape (..., num_classes), int64; `num_classes=-1`: the largest index + 1."
+    labels = tensor.data
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot expects an int64 tensor of class indices, got dtype {labels.dtype}")
+    count = int(labels.max()) + 1 if num_classes == -1 and labels.size else max(num_classes, 0)
+    if labels.size and (labels.min() < 0 or labels.max() >= count):
+        raise ValueError(f"one_hot: class indices must lie in [0, {count}), got {labels.min()}..{labels.max()}")
+    return _wrap((labels[..., None] == np.arange(count)).astype(np.int64))
+
 # %% ../nbs/04_layers.ipynb #dropout
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability `p` and scale the others by 1/(1-p) (inverted dropout), so
@@ -530,7 +643,7 @@ class Dropout(Module):
 # PyTorch's namespaces for this module's names (`tt.nn.Parameter`, ...): the build reads this literal
 __torch_namespaces__ = {
     "nn": ["Parameter", "Module", "Linear", "Sequential", "Dropout", "Flatten", "Identity", "ReLU",
-           "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax"],
-    "nn.functional": ["linear", "dropout"],
+           "Sigmoid", "Tanh", "GELU", "Softmax", "LogSoftmax", "ModuleList", "ModuleDict", "ParameterList"],
+    "nn.functional": ["linear", "dropout", "one_hot"],
     "nn.init": ["uniform_"],
 }

@@ -17,10 +17,13 @@ Dim = Union[int, Sequence[int], None]
 
 # %% auto #0
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
-           'double', 'half', 'add_methods', 'Tensor', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
-           'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
+           'double', 'half', 'SortResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill', 'gather',
+           'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose', 'mean',
+           'argmax', 'clamp', 'add_methods', 'Tensor', 'Size', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones',
+           'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
            'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
-           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul']
+           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
+           'randn_like', 'rand_like']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -82,14 +85,49 @@ def _check_dim(dim: int, ndim: int) -> int:
     return dim % ndim
 
 
+class Size(tuple):
+    "A tensor's shape: a tuple of ints that prints like PyTorch's `torch.Size([2, 3])`."
+
+    def __repr__(self) -> str:
+        return f"tinytorch.Size({list(self)})"
+
+    def __str__(self) -> str:  # messages such as "shape (2, 3)" read as before (PyTorch: torch.Size([2, 3]))
+        return tuple.__repr__(self)
+
+    def numel(self) -> int:
+        "The number of elements a tensor of this shape holds."
+        return math.prod(self)
+
+
+def _float_formatter(array: np.ndarray) -> Callable[[float], str]:
+    """How PyTorch prints the elements of a float tensor, all to one width: `1.` when every finite value is
+    whole, `1.2500` (4 decimals) usually, `1.2500e+05` when the magnitudes span more than 1000× or pass
+    1e8 or go under 1e-4."""
+    finite = array[np.isfinite(array)]
+    magnitudes = np.abs(finite[finite != 0])
+    wide = magnitudes.size > 0 and (magnitudes.max() > 1e8 or magnitudes.max() / magnitudes.min() > 1000
+                                    or magnitudes.min() < 1e-4)
+    if np.all(finite == np.round(finite)):
+        style = "{:.4e}" if magnitudes.size and magnitudes.max() > 1e8 else "{:.0f}."
+    else:
+        style = "{:.4e}" if wide else "{:.4f}"
+
+    def text(value: float) -> str:
+        return style.format(value) if np.isfinite(value) else str(float(value))
+
+    width = max((len(text(value)) for value in finite[:1000]), default=0)
+    width = max([width] + [len(text(value)) for value in (np.nan, np.inf, -np.inf) if value in array])
+    return lambda value: text(value).rjust(width)
+
+
 @add_methods(Tensor)
 class _Attributes:
     "Shape, dtype and conversions of a tensor: each reads `data`."
 
     @property
-    def shape(self) -> Shape:
-        "The size of each dimension, e.g. (2, 3)."
-        return self.data.shape
+    def shape(self) -> Size:
+        "The size of each dimension, e.g. `tinytorch.Size([2, 3])` (a tuple)."
+        return Size(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -108,7 +146,7 @@ class _Attributes:
     def size(self, dim: int | None = None) -> Shape | int:
         "The shape, or the size of dimension `dim` (negative counts from the end)."
         shape = self.data.shape
-        return shape if dim is None else shape[_check_dim(dim, len(shape))]
+        return Size(shape) if dim is None else shape[_check_dim(dim, len(shape))]
 
     def numel(self) -> int:
         "The number of elements: the product of the shape."
@@ -156,15 +194,21 @@ class _Attributes:
         return np.asarray(self.data, dtype=dtype, copy=copy)
 
     def __repr__(self) -> str:
-        "Like PyTorch: `tensor([[1., 2.], [3., 4.]])`, with the dtype unless it is float32, int64 or bool."
-        parts = [np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)]
+        """Like PyTorch: `tensor([[1., 2.], [3., 4.]])`, floats with 4 decimals, the dtype unless it is float32,
+        int64 or bool, and `requires_grad=True` on a leaf or the `grad_fn` that made the tensor."""
+        formatter = {"float_kind": _float_formatter(self.data)} if self.data.dtype.kind == "f" else None
+        parts = [np.array2string(self.data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80)]
         if self.data.size == 0 and self.data.ndim != 1:
             parts.append(f"size={self.data.shape}")
         if self.data.dtype not in _INFERRED.values():
-            parts.append(f"dtype={self.data.dtype}")
-        if self.requires_grad:
+            parts.append(f"dtype=tinytorch.{self.data.dtype}")
+        if self.grad_fn is not None:
+            node = repr(self.grad_fn)  # PyTorch numbers its backward classes: <MulBackward0>
+            parts.append(f"grad_fn={node[:-1] + '0>' if node.endswith('Backward>') else node}")
+        elif self.requires_grad:
             parts.append("requires_grad=True")
         return f"tensor({', '.join(parts)})"
+
 
 # %% ../nbs/02_tensor.ipynb #code-09
 float16 = np.dtype(np.float16)
@@ -882,3 +926,305 @@ def sqrt(input: Tensor) -> Tensor:
 def matmul(input: Tensor, other: Any) -> Tensor:
     "`input @ other`."
     return input.matmul(other)
+
+# %% ../nbs/02_tensor.ipynb #tensor-functions
+SortResult = namedtuple("SortResult", ["values", "indices"])  # what sort and topk return, like PyTorch's
+
+
+def _dim_slices(ndim: int, dim: int, index: Any) -> tuple:
+    "An index tuple that applies `index` to dimension `dim` of an `ndim`-d array and takes all of the others."
+    return (slice(None),) * dim + (index,) + (slice(None),) * (ndim - dim - 1)
+
+
+def _gather_index(index: np.ndarray, dim: int) -> tuple:
+    "The full index tuple that picks `out[i][j][k] = input[i][index[i][j][k]][k]` (for dim 1), as `gather` reads."
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _as_index(index: Any, what: str) -> np.ndarray:
+    "An int64 index array from a tensor or list; TypeError for other dtypes."
+    array = np.asarray(index.data if isinstance(index, Tensor) else index)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{what} expects an int64 index tensor, got dtype {array.dtype}")
+    return array
+
+
+def _ddof(unbiased: bool | None, correction: int | None) -> int:
+    "How many degrees of freedom `std`/`var` subtract: `correction` if given, else 1 unless `unbiased=False`."
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+@add_methods(Tensor)
+class _ShapeFunctions:
+    "PyTorch's methods that copy, flatten, expand or repeat a tensor, each in terms of the methods above."
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        "The dimensions `start_dim` to `end_dim` (both included) merged into one."
+        if self.data.ndim == 0:
+            return self.reshape(1)
+        start, end = _check_dim(start_dim, self.data.ndim), _check_dim(end_dim, self.data.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.data.shape
+        return self.reshape(shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+    def t(self) -> Tensor:
+        "The transpose of a matrix (a tensor of 0 or 1 dimensions is returned as it is), like `torch.Tensor.t`."
+        if self.data.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got {self.data.ndim}: use transpose or permute")
+        return self.transpose(0, 1) if self.data.ndim == 2 else self
+
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+        """A read-only view with size-1 dimensions stretched (no copy) to `sizes`; -1 keeps a size, and new
+        dimensions may be added in front."""
+        sizes = _shape_arg(sizes)
+        extra = len(sizes) - self.data.ndim
+        if extra < 0:
+            raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {self.data.ndim} dimensions")
+        target = tuple(old if size == -1 and i >= extra else size
+                       for i, (size, old) in enumerate(zip(sizes, (None,) * extra + self.data.shape)))
+        if any(size is None or size < 0 for size in target):
+            raise ValueError(f"expand: -1 is not allowed for a new leading dimension (sizes {sizes})")
+        try:
+            return _wrap(np.broadcast_to(self.data, target))
+        except ValueError:
+            raise ValueError(f"expand: a tensor of shape {self.data.shape} cannot be expanded to {target}: "
+                             f"only dimensions of size 1 can grow") from None
+
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+        "The tensor tiled `sizes[i]` times along dimension i (new dimensions in front if `sizes` is longer)."
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.data.ndim:
+            raise ValueError(f"repeat: {len(sizes)} repeats for a tensor with {self.data.ndim} dimensions; "
+                             "give at least one per dimension")
+        shape = (1,) * (len(sizes) - self.data.ndim) + self.data.shape
+        spread = self.reshape(tuple(n for size in shape for n in (1, size)))  # (1, s0, 1, s1, ...)
+        tiled = spread.expand(tuple(n for r, size in zip(sizes, shape) for n in (r, size)))
+        return tiled.reshape(tuple(r * size for r, size in zip(sizes, shape)))
+
+    def repeat_interleave(self, repeats: int | Any, dim: int | None = None) -> Tensor:
+        "Each element (each slice along `dim`) repeated `repeats` times in a row; the flattened tensor when `dim` is None."
+        source = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else _check_dim(dim, self.data.ndim)
+        counts = repeats.data if isinstance(repeats, Tensor) else repeats
+        positions = np.repeat(np.arange(source.data.shape[axis]), counts)
+        return source[_dim_slices(source.data.ndim, axis, positions)]
+
+    def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        "Views of consecutive pieces along `dim`: each of `split_size` elements (the last may be shorter), or of the sizes listed."
+        axis = _check_dim(dim, self.data.ndim)
+        length = self.data.shape[axis]
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            if split_size_or_sections <= 0:
+                raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+            sizes = [min(split_size_or_sections, length - start) for start in range(0, length, split_size_or_sections)]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != length:
+                raise ValueError(f"split: sizes {sizes} add up to {sum(sizes)}, but dimension {dim} has size {length}")
+        starts = np.cumsum([0] + sizes[:-1])
+        return tuple(self[_dim_slices(self.data.ndim, axis, slice(start, start + size))]
+                     for start, size in zip(starts.tolist(), sizes))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        "At most `chunks` views along `dim`, each of ceil(size / chunks) elements (the last may be shorter)."
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        length = self.data.shape[_check_dim(dim, self.data.ndim)]
+        return self.split(max(-(-length // chunks), 1), dim)
+
+
+@add_methods(Tensor)
+class _SelectionFunctions:
+    "PyTorch's methods that select, scatter, sort and mask elements."
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        "A copy with `value` wherever the bool `mask` (broadcast to this shape) is True."
+        mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask.dtype != bool_:
+            raise TypeError(f"masked_fill expects a bool mask, got dtype {mask.dtype}")
+        value = value.data if isinstance(value, Tensor) else value
+        return _wrap(np.where(np.broadcast_to(mask, self.data.shape), np.asarray(value, self.data.dtype), self.data))
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        "`where(condition, self, other)`."
+        return where(condition, self, other)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        "`out[i][j] = self[i][index[i][j]]` for dim 1 (likewise for other dims); `index` has as many dimensions as self."
+        index = _as_index(index, "gather")
+        axis = _check_dim(dim, self.data.ndim)
+        if index.ndim != self.data.ndim:
+            raise ValueError(f"gather: index has {index.ndim} dimensions, the tensor {self.data.ndim}; they must be equal")
+        return _wrap(self.data[_gather_index(index, axis)])
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        "A copy with `src[i][j]` added at `[i][index[i][j]]` for dim 1 (likewise for other dims); repeated indices add up."
+        index = _as_index(index, "scatter_add")
+        axis = _check_dim(dim, self.data.ndim)
+        source = src.data if isinstance(src, Tensor) else np.asarray(src)
+        out = self.data.copy()
+        np.add.at(out, _gather_index(index, axis), source[tuple(slice(0, size) for size in index.shape)])
+        return _wrap(out)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+        "The values sorted along `dim` and their positions (ties keep their order)."
+        axis = _check_dim(dim, self.data.ndim) if self.data.ndim else 0
+        if self.data.ndim == 0:
+            return SortResult(self.clone(), _wrap(np.zeros((), int64)))
+        keys = -self.data if descending and self.data.dtype != bool_ else self.data
+        order = np.argsort(~keys if descending and keys.dtype == bool_ else keys, axis=axis, kind="stable")
+        return SortResult(self.gather(axis, order), _wrap(order.astype(int64)))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:
+        "The `k` largest (smallest, if not `largest`) values along `dim`, in order, with their positions."
+        axis = _check_dim(dim, self.data.ndim)
+        if not 0 <= k <= self.data.shape[axis]:
+            raise ValueError(f"topk: k={k} is out of range for dimension {dim} of size {self.data.shape[axis]}")
+        ordered = self.sort(axis, descending=largest)
+        indices = ordered.indices[_dim_slices(self.data.ndim, axis, slice(0, k))]
+        return SortResult(self.gather(axis, indices), indices)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        "A copy with the elements below the `diagonal`-th diagonal of the last two dimensions set to 0."
+        return _wrap(np.triu(self.data, diagonal))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        "A copy with the elements above the `diagonal`-th diagonal of the last two dimensions set to 0."
+        return _wrap(np.tril(self.data, diagonal))
+
+
+@add_methods(Tensor)
+class _StatisticsAndComparisons:
+    "Spread, batched products and closeness (PyTorch's method names)."
+
+    def var(self, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        "The variance over `dim` (None: all), dividing by n - 1 (Bessel's correction) unless `unbiased=False` or `correction`."
+        if isinstance(dim, bool):  # t.var(False): the old `unbiased` argument by position
+            dim, unbiased = None, dim
+        mean = self.mean(dim, keepdim=True)
+        deviation = self - mean
+        per_result = self.data.size // max(mean.data.size, 1)  # the elements each variance is taken over
+        return (deviation * deviation).sum(dim, keepdim=keepdim) / max(per_result - _ddof(unbiased, correction), 0)
+
+    def std(self, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        "The standard deviation: the square root of `var` with the same arguments."
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        "Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p)."
+        if self.data.ndim != 3 or mat2.data.ndim != 3:
+            raise ValueError(f"bmm expects two 3-d tensors, got shapes {self.data.shape} and {mat2.data.shape}")
+        if self.data.shape[0] != mat2.data.shape[0]:
+            raise ValueError(f"bmm: batch sizes differ: {self.data.shape} and {mat2.data.shape}")
+        return self.matmul(mat2)
+
+    def equal(self, other: Tensor) -> bool:
+        "True when both tensors have the same shape and the same values."
+        return self.data.shape == other.data.shape and bool(np.array_equal(self.data, other.data))
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        "Elementwise |self - other| <= atol + rtol * |other|, as a bool tensor."
+        return _wrap(np.isclose(self.data, other.data if isinstance(other, Tensor) else other, rtol, atol, equal_nan))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        "Whether `isclose` holds everywhere."
+        return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    "The tensors joined along the existing dimension `dim` (the other sizes must agree)."
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat expects a non-empty sequence of tensors")
+    axis = _check_dim(dim, tensors[0].data.ndim)
+    try:
+        return _wrap(np.concatenate([t.data for t in tensors], axis=axis))
+    except ValueError:
+        shapes = ", ".join(str(t.data.shape) for t in tensors)
+        raise ValueError(f"cat along dim {dim}: shapes {shapes} differ in another dimension") from None
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    "The tensors (all of one shape) joined along a new dimension `dim`."
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack expects a non-empty sequence of tensors")
+    shapes = {t.data.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack expects tensors of one shape, got {sorted(shapes)}")
+    axis = _check_dim(dim, tensors[0].data.ndim + 1)
+    return cat([t.unsqueeze(axis) for t in tensors], axis)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    "`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together)."
+    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if mask.dtype != bool_:
+        raise TypeError(f"where expects a bool condition, got dtype {mask.dtype}")
+    a, b = (value.data if isinstance(value, Tensor) else value for value in (input, other))
+    return _wrap(np.where(mask, a, b))
+
+
+def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
+    "Einstein summation, as `numpy.einsum`/`torch.einsum`: `einsum('ij,jk->ik', a, b)` is `a @ b`."
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return _wrap(np.einsum(equation.replace(" ", ""), *(t.data for t in operands)))
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] = None, dtype: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    "Random integers in [low, high) (int64): `randint(10, (3,))` or `randint(2, 10, (3,))`."
+    if size is None:
+        if not isinstance(high, (tuple, list)):
+            raise TypeError("randint needs a size: randint(high, size) or randint(low, high, size)")
+        low, high, size = 0, low, high
+    target = int64 if dtype is None else as_dtype(dtype)
+    return _wrap(_generator.integers(low, high, _shape_arg((size,))).astype(target), requires_grad)
+
+
+def randperm(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "A random permutation of 0, ..., n - 1 (int64)."
+    return _wrap(_generator.permutation(operator.index(n)).astype(int64 if dtype is None else as_dtype(dtype)),
+                 requires_grad)
+
+
+def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "Standard normal samples in `input`'s shape and dtype (unless `dtype`)."
+    shape, target = _like(input, dtype)
+    return randn(*shape, dtype=target, requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    "Uniform samples from [0, 1) in `input`'s shape and dtype (unless `dtype`)."
+    shape, target = _like(input, dtype)
+    return rand(*shape, dtype=target, requires_grad=requires_grad)
+
+
+def _function_form(method: str) -> Callable:
+    "PyTorch's function `torch.<method>(input, ...)`: calls `input.<method>(...)`, looked up when called."
+    def function(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(input, method)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = method
+    function.__doc__ = f"`input.{method}(...)`, as `torch.{method}`."
+    return function
+
+
+flatten, repeat_interleave, split, chunk = map(_function_form, ("flatten", "repeat_interleave", "split", "chunk"))
+masked_fill, gather, scatter_add, sort, topk = map(_function_form, ("masked_fill", "gather", "scatter_add", "sort", "topk"))
+triu, tril, var, std, bmm = map(_function_form, ("triu", "tril", "var", "std", "bmm"))
+equal, isclose, allclose = map(_function_form, ("equal", "isclose", "allclose"))
+mean, argmax, clamp = map(_function_form, ("mean", "argmax", "clamp"))
+
+# PyTorch's names that would hide Python's builtins after `from tinytorch import *`: in `tinytorch` (tt.sum,
+# tt.float, ...) but not in `__all__` (the export reads this literal, mapping each name to this file's name)
+__torch_only__ = {"sum": "_sum", "max": "_max", "abs": "_abs", "pow": "_pow", "t": "_t",
+                  "float": "float32", "int": "int64", "bool": "bool_"}
+_sum, _max, _abs, _pow, _t = map(_function_form, ("sum", "max", "abs", "pow", "t"))

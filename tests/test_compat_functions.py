@@ -1,0 +1,197 @@
+"""PyTorch fidelity of the tensor functions of issue 13's second part (module 02's values, module 07's
+gradients): each case runs the same code with `lib = tinytorch` and `lib = torch` in float64 and
+compares the results and the gradients of every input (rtol 1e-12)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinytorch as tt
+from tests.reference import needs_torch, torch
+from tests.test_compat import assert_same, f64
+
+pytestmark = needs_torch
+
+A = np.array([[0.3, -1.2, 2.0, 0.7], [1.5, 0.1, -0.4, 2.2], [-0.9, 0.6, 1.1, -1.7]])
+B = np.array([[1.0, -0.5, 0.25], [2.0, 0.75, -1.5], [0.5, 1.25, -0.3], [-2.0, 0.4, 1.6]])
+
+
+def with_grads(body):
+    "A case: a (3, 4) and b (4, 3), float64 leaves → body(lib, a, b) → a tensor: its values, a.grad, b.grad."
+    def case(lib):
+        a, b = f64(lib, A).requires_grad_(), f64(lib, B).requires_grad_()
+        out = body(lib, a, b)
+        weights = f64(lib, np.linspace(-1, 1, int(np.prod(out.shape))).reshape(tuple(out.shape)))
+        (out * weights).sum().backward()  # unequal weights: a gradient sent to the wrong element shows
+        return [out, zero_if_none(lib, a), zero_if_none(lib, b)]
+    case.__name__ = body.__name__
+    return case
+
+
+def zero_if_none(lib, t):
+    return t.grad if t.grad is not None else lib.zeros(*t.shape, dtype=lib.float64)
+
+
+def index(lib, values):
+    return lib.tensor(np.asarray(values, dtype=np.int64))
+
+
+DIFFERENTIABLE = {
+    "cat_dim0": lambda lib, a, b: lib.cat([a, b.t()], 0),
+    "cat_dim1": lambda lib, a, b: lib.cat([a, a * 2, b.T], dim=1),
+    "stack": lambda lib, a, b: lib.stack([a, b.T], dim=1),
+    "stack_last": lambda lib, a, b: lib.stack((a, b.t()), -1),
+    "split_sizes": lambda lib, a, b: a.split([1, 3], dim=1)[1] * 2 + lib.split(a, 2)[1].sum(),
+    "split_int": lambda lib, a, b: lib.cat(a.split(3, dim=1), 1),
+    "chunk": lambda lib, a, b: a.chunk(2, 1)[1].sum() * lib.chunk(a, 3)[2],
+    "flatten": lambda lib, a, b: lib.flatten(a.reshape(3, 2, 2), 1) + a.reshape(3, 2, 2).flatten(0, 1).reshape(3, 4),
+    "t": lambda lib, a, b: a.t() * b,
+    "expand": lambda lib, a, b: a[:, :1].expand(3, 4) * a + a[0].expand(2, 3, 4).sum(0),
+    "expand_minus_one": lambda lib, a, b: a.unsqueeze(0).expand(2, -1, -1) * 3,
+    "repeat": lambda lib, a, b: a.repeat(2, 3) + 0,
+    "repeat_new_dim": lambda lib, a, b: a[0].repeat(2, 1, 2),
+    "repeat_interleave_dim": lambda lib, a, b: a.repeat_interleave(2, dim=1),
+    "repeat_interleave_flat": lambda lib, a, b: lib.repeat_interleave(a, 2),
+    "repeat_interleave_counts": lambda lib, a, b: a.repeat_interleave(index(lib, [1, 0, 2]), dim=0),
+    "where": lambda lib, a, b: lib.where(a > 0.5, a, b.T),
+    "where_scalar": lambda lib, a, b: lib.where(a > 0, a * 2, 0.0),
+    "where_method": lambda lib, a, b: a.where(a < 1, b.T),
+    "where_broadcast": lambda lib, a, b: lib.where(a[:, :1] > 0, a[0], b.T),
+    "masked_fill": lambda lib, a, b: a.masked_fill(a < 0, -9.0),
+    "masked_fill_broadcast": lambda lib, a, b: lib.masked_fill(a, lib.tensor([True, False, False, True]), 0.5),
+    "gather": lambda lib, a, b: a.gather(1, index(lib, [[0, 0, 3], [2, 1, 1], [3, 3, 3]])),
+    "gather_dim0": lambda lib, a, b: lib.gather(a, 0, index(lib, [[2, 0, 1, 1], [0, 0, 2, 1]])),
+    "scatter_add": lambda lib, a, b: a.scatter_add(1, index(lib, [[0, 0], [3, 1], [2, 2]]), b.T[:, :2] * 1),
+    "scatter_add_dim0": lambda lib, a, b: lib.scatter_add(a, 0, index(lib, [[2, 0, 2, 1]]), b.T[1:2] * 1),
+    "topk": lambda lib, a, b: a.topk(2).values,
+    "topk_smallest_dim0": lambda lib, a, b: lib.topk(a, 2, dim=0, largest=False)[0],
+    "sort": lambda lib, a, b: a.sort(dim=1).values,
+    "sort_descending": lambda lib, a, b: lib.sort(a, 0, descending=True)[0],
+    "std": lambda lib, a, b: a.std(),
+    "std_dim": lambda lib, a, b: a.std(dim=1),
+    "std_biased_keepdim": lambda lib, a, b: a.std(0, unbiased=False, keepdim=True),
+    "var": lambda lib, a, b: lib.var(a, 1),
+    "var_correction": lambda lib, a, b: a.var(dim=0, correction=0),
+    "var_tuple_dims": lambda lib, a, b: a.reshape(3, 2, 2).var(dim=(0, 2)),
+    "pow_function": lambda lib, a, b: lib.pow(a, 2) + lib.pow(a.abs(), b.T),
+    "abs": lambda lib, a, b: lib.abs(a),
+    "sum_function": lambda lib, a, b: lib.sum(a, 1) * lib.sum(a),
+    "mean_function": lambda lib, a, b: lib.mean(a, dim=0, keepdim=True) * a,
+    "max_function": lambda lib, a, b: lib.max(a) + lib.max(a, 1).values.sum(),
+    "clamp_function": lambda lib, a, b: lib.clamp(a, -1, 1),
+    "bmm": lambda lib, a, b: lib.bmm(a.reshape(1, 3, 4).expand(2, 3, 4), b.reshape(1, 4, 3).repeat(2, 1, 1)),
+    "einsum_matmul": lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),
+    "einsum_implicit": lambda lib, a, b: lib.einsum("ij,jk", a, b),
+    "einsum_sum_only_one": lambda lib, a, b: lib.einsum("ij->i", a),
+    "einsum_outer_list": lambda lib, a, b: lib.einsum("i,j->ij", [a[0], b[:, 1]]),
+    "einsum_batch": lambda lib, a, b: lib.einsum("bij,bjk->bik", a.reshape(1, 3, 4), b.reshape(1, 4, 3)),
+    "einsum_three": lambda lib, a, b: lib.einsum("ij,jk,k->i", a, b, a[:, 0]),
+    "triu": lambda lib, a, b: a.triu(),
+    "tril_offset": lambda lib, a, b: lib.tril(a, -1) + lib.triu(a, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIFFERENTIABLE))
+def test_values_and_gradients_equal_pytorch(name):
+    assert_same(with_grads(DIFFERENTIABLE[name]))
+
+
+def _indices(lib):
+    x = f64(lib, A)
+    return [x.topk(2).indices, lib.topk(x, 1, dim=0, largest=False).indices, x.sort(1).indices,
+            lib.sort(x, 0, descending=True)[1], lib.argmax(x, 1), x.argmax()]
+
+
+def _comparisons(lib):
+    x = f64(lib, A)
+    y = x + 1e-9
+    return [x.equal(x.clone()), lib.equal(x, y), x.equal(x[:2]), lib.allclose(x, y), x.allclose(y, rtol=0, atol=1e-12),
+            lib.isclose(x, y, rtol=0, atol=1e-10), x.isclose(x + 1)]
+
+
+def _integers(lib):
+    x = lib.arange(12).reshape(3, 4)
+    return [lib.cat([x, x]), lib.stack([x[0], x[1]]), x.triu(1), x.tril(), x.repeat(1, 2), x.flatten(),
+            lib.where(x > 5, x, -x), x.masked_fill(x == 3, 0), x.t(), lib.t(x[0]), lib.sort(-x, 0).values]
+
+
+@pytest.mark.parametrize("case", [_indices, _comparisons, _integers])
+def test_indices_comparisons_and_integer_values_equal_pytorch(case):
+    ours, theirs = case(tt), case(torch)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        a = a.numpy() if hasattr(a, "numpy") else a
+        b = b.numpy() if hasattr(b, "numpy") else b
+        assert np.array_equal(a, b) and np.asarray(a).dtype == np.asarray(b).dtype, f"result {i}: {a!r} vs {b!r}"
+
+
+def test_random_functions_have_pytorchs_shapes_dtypes_and_ranges():
+    tt.manual_seed(0)
+    ints = tt.randint(3, 7, (1000,))
+    assert ints.dtype == tt.int64 and ints.shape == (1000,) and set(ints.tolist()) == {3, 4, 5, 6}
+    assert tt.randint(5, (2, 3)).shape == (2, 3)
+    assert sorted(tt.randperm(10).tolist()) == list(range(10)) and tt.randperm(4).dtype == tt.int64
+    like = tt.randn_like(tt.zeros(400, 50, dtype=tt.float64))
+    assert like.dtype == tt.float64 and like.shape == (400, 50) and abs(like.data.std() - 1) < 0.02
+    assert tt.rand_like(tt.zeros(3)).dtype == tt.float32
+    tt.manual_seed(1)
+    first = tt.randperm(8).tolist()
+    tt.manual_seed(1)
+    assert tt.randperm(8).tolist() == first
+
+
+def test_builtin_names_exist_but_are_not_star_imported():
+    namespace: dict = {}
+    exec("from tinytorch import *", namespace)
+    for name in ("sum", "max", "abs", "pow", "t", "float", "int", "bool"):
+        assert hasattr(tt, name), f"tt.{name} is missing"
+        assert name not in namespace, f"`from tinytorch import *` hides Python's builtin {name}"
+    assert tt.float == tt.float32 and tt.int == tt.int64 and tt.bool == tt.bool_ and tt.long == tt.int64
+    assert "cat" in namespace and "where" in namespace
+
+
+def test_errors_are_clear():
+    x = tt.arange(6.0).reshape(2, 3)
+    for call, text in [(lambda: tt.cat([x, x.T]), "differ in another dimension"),
+                       (lambda: tt.stack([x, x.T]), "one shape"),
+                       (lambda: x.expand(4, 3), "only dimensions of size 1"),
+                       (lambda: x.split([1, 1], dim=1), "add up to 2"),
+                       (lambda: x.gather(1, tt.tensor([0, 1])), "dimensions"),
+                       (lambda: x.masked_fill(x, 0), "bool mask"),
+                       (lambda: tt.where(x, x, x), "bool condition"),
+                       (lambda: x.bmm(x), "3-d"),
+                       (lambda: x.reshape(1, 2, 3).t(), "at most 2 dimensions"),
+                       (lambda: x.topk(4), "out of range")]:
+        with pytest.raises((ValueError, TypeError)) as info:
+            call()
+        assert text in str(info.value), f"{info.value!r} does not say '{text}'"
+    y = tt.tensor([[1.0, 2.0]], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="diagonal"):
+        tt.einsum("ii->i", y.expand(2, 2))
+
+
+def test_expand_is_a_read_only_view():
+    x = tt.tensor([[1.0], [2.0]])
+    e = x.expand(2, 3)
+    assert np.shares_memory(e.data, x.data)
+    with pytest.raises(RuntimeError, match="read-only"):
+        e[0, 0] = 5
+
+
+@pytest.mark.parametrize("values", [[[0.5, 1.25], [3.0, 4.0]], [1.0, 2.0], [1e-5, 1.0], [float("nan"), 1.5],
+                                    [-0.5, 100.25], [1e9, 1.0], [0.0, 0.0], [123456.5, 0.1], list(range(30))])
+def test_repr_is_pytorchs_but_for_the_package_name(values):
+    for dtype in ("float32", "float64", "int64"):
+        if dtype == "int64" and any(v != v or v != int(v) for v in np.ravel(values)):
+            continue
+        ours = tt.tensor(np.array(values, dtype=dtype), dtype=getattr(tt, dtype))
+        theirs = torch.tensor(np.array(values, dtype=dtype))
+        assert repr(ours) == repr(theirs).replace("torch.", "tinytorch."), (repr(ours), repr(theirs))
+    a, b = tt.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    assert (repr(a), repr(a * 2), repr(a + 1)) == (repr(b), repr(b * 2), repr(b + 1))
+
+
+def test_shape_is_a_size():
+    x = tt.zeros(2, 3)
+    assert isinstance(x.shape, tt.Size) and isinstance(x.shape, tuple) and isinstance(x.size(), tt.Size)
+    assert x.shape == (2, 3) and x.size() == torch.zeros(2, 3).size() and x.shape.numel() == 6
+    assert repr(x.shape) == "tinytorch.Size([2, 3])" and str(x.shape) == "(2, 3)"
