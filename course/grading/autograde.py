@@ -36,7 +36,7 @@ from .sandbox import ONE_BLAS_THREAD
 
 #: Folders a submission must never change while it is graded.
 PROTECTED = ("nbs", "source", "release", "submitted", "autograded", PACKAGE, "course", ".build")
-SUBMISSION_TIME_LIMIT = 600  # seconds for one whole submission, well above 30 s per cell
+SUBMISSION_TIME_LIMIT = 600  # seconds for one whole submission, well above 60 s per cell
 _RUNNING: set[int] = set()  # process groups of the nbgrader processes grading now
 
 

@@ -72,7 +72,7 @@ def _stream(text: str, name: str = "stdout") -> NotebookNode:
 class SandboxedExecute(NbGraderPreprocessor):
     """Execute a notebook's code cells in a per-submission sandbox (see course/grading/sandbox.py)."""
 
-    timeout = Integer(30, help="seconds for each cell").tag(config=True)
+    timeout = Integer(60, help="seconds for each cell").tag(config=True)
     submission_timeout = Integer(600, help="seconds for the whole notebook").tag(config=True)
     memory_mb = Integer(4096, help="address space of the notebook's process, in MiB").tag(config=True)
     output_kb = Integer(64, help="output kept per cell, in KiB (the rest is dropped)").tag(config=True)
