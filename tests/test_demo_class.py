@@ -133,8 +133,10 @@ def test_feedback_shows_no_hidden_test_code(graded):
 
 def test_progress_is_reported_per_submission(graded):
     _, modules, students, _, _, progress = graded
-    assert len(progress) == len(modules) * len(students)
-    assert progress[0].startswith("[ 1/") or progress[0].startswith("[1/")
+    per_submission = [line for line in progress if re.match(r"\[ *\d+/\d+\] ", line)]
+    assert len(per_submission) == len(modules) * len(students), progress[:3]
+    assert {int(re.match(r"\[ *(\d+)/", line).group(1)) for line in per_submission} == \
+        set(range(1, len(per_submission) + 1))
 
 
 def test_grading_again_gives_the_same_grade(graded):
