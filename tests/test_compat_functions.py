@@ -195,3 +195,73 @@ def test_shape_is_a_size():
     assert isinstance(x.shape, tt.Size) and isinstance(x.shape, tuple) and isinstance(x.size(), tt.Size)
     assert x.shape == (2, 3) and x.size() == torch.zeros(2, 3).size() and x.shape.numel() == 6
     assert repr(x.shape) == "tinytorch.Size([2, 3])" and str(x.shape) == "(2, 3)"
+
+
+GELU_POINTS = np.concatenate([np.linspace(-10, 10, 2001), [-1e4, -40.0, -1e-9, 0.0, 1e-9, 40.0, 1e4]])
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gelu_values_and_gradients_equal_pytorch(approximate, dtype):
+    "F.gelu and nn.GELU: PyTorch's default is the exact erf form; both forms, values and gradients."
+    # 1 + erf(x/√2) and 1 + tanh(u) cancel for x < -3: there |x| times a rounding error of 1 remains, whatever the
+    # order of operations (float32: 6e-8 per unit of x, times x² in the tanh form's gradient; float64: 1e-14 there)
+    atol = {("float64", "none"): 1e-15, ("float64", "tanh"): 1e-13, ("float32", "none"): 1e-6, ("float32", "tanh"): 1e-5}
+    rtol, atol = (1e-14 if dtype == "float64" else 2e-6), atol[dtype, approximate]
+    weights = np.random.default_rng(0).standard_normal(GELU_POINTS.shape)
+    results = []
+    for lib in (tt, torch):
+        x = lib.tensor(GELU_POINTS.astype(dtype), requires_grad=True)
+        module = lib.nn.GELU() if approximate == "none" else lib.nn.GELU(approximate="tanh")
+        out = module(x)
+        same = lib.nn.functional.gelu(x, approximate=approximate).detach().numpy()
+        assert np.array_equal(out.detach().numpy(), same, equal_nan=True)
+        (out * lib.tensor(weights.astype(dtype))).sum().backward()
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    assert ours.dtype == theirs.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(our_grad, their_grad, rtol=rtol, atol=atol)
+
+
+def test_gelu_rejects_an_unknown_approximation_like_pytorch():
+    for lib in (tt, torch):
+        with pytest.raises((ValueError, RuntimeError)):
+            lib.nn.functional.gelu(lib.tensor([1.0]), approximate="sigmoid")
+
+
+def test_erf_is_accurate_to_float64_rounding():
+    "Module 03's _erf against PyTorch's erf (float64) within 2 units in the last place, and its special values."
+    from tinytorch.activations import _erf
+    x = np.concatenate([np.linspace(-7, 7, 140001), np.geomspace(1e-300, 7, 3000), -np.geomspace(1e-300, 7, 3000)])
+    exact = torch.erf(torch.tensor(x)).numpy()
+    ulps = np.abs(_erf(x) - exact) / np.spacing(np.maximum(np.abs(exact), np.finfo(np.float64).tiny))
+    assert ulps.max() <= 2, f"_erf is {ulps.max():.0f} ulps from torch.erf at x = {x[ulps.argmax()]!r}"
+    x32 = x.astype(np.float32)
+    got32 = _erf(x32)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, torch.erf(torch.tensor(x32)).numpy(), rtol=4e-7, atol=1e-37)
+    special = _erf(np.array([np.inf, -np.inf, np.nan, -0.0, 0.0]))
+    assert special[:2].tolist() == [1, -1] and np.isnan(special[2]) and np.signbit(special[3]) and not np.signbit(special[4])
+    assert _erf(np.array(0.5)).shape == () and _erf(np.ones((2, 0, 3))).shape == (2, 0, 3)
+
+
+def test_erf_coefficients_are_reproducible():
+    "The Chebyshev coefficients of module 03's _erf, recomputed in 40-digit arithmetic (mpmath comes with PyTorch)."
+    mpmath = pytest.importorskip("mpmath")
+    from tinytorch import activations as A
+    mpmath.mp.dps = 40
+
+    def chebyshev(f, n, low, high):
+        low, high = mpmath.mpf(low), mpmath.mpf(high)
+        angles = [mpmath.pi * (j + mpmath.mpf(1) / 2) / n for j in range(n)]
+        values = [f((low + high) / 2 + (high - low) / 2 * mpmath.cos(a)) for a in angles]
+        coefficients = [2 * sum(v * mpmath.cos(k * a) for v, a in zip(values, angles)) / n for k in range(n)]
+        return [float(coefficients[0] / 2)] + [float(c) for c in coefficients[1:]]
+
+    def erf_over_x(s):
+        return 2 / mpmath.sqrt(mpmath.pi) if s == 0 else mpmath.erf(mpmath.sqrt(s)) / mpmath.sqrt(s)
+
+    assert list(A._ERF_SMALL) == chebyshev(erf_over_x, len(A._ERF_SMALL), 0, A._ERF_SPLIT ** 2)
+    assert list(A._ERFCX_LARGE) == chebyshev(lambda x: mpmath.erfc(x) * mpmath.exp(x * x), len(A._ERFCX_LARGE),
+                                             A._ERF_SPLIT, A._ERF_ONE)

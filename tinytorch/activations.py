@@ -66,24 +66,88 @@ def tanh_backward(y: Tensor, grad_output: Tensor) -> Tensor:
     "The gradient with respect to tanh's input, from its output `y` = tanh(x): grad_output * (1 - y²)."
     return _wrap(grad_output.data * (1 - y.data * y.data))
 
+# %% ../nbs/03_activations.ipynb #erf
+# The error function for arrays (given). Chebyshev coefficients, computed once with 40-digit arithmetic (mpmath)
+# from the function's values at 15 and 23 Chebyshev nodes; tests/test_compat_functions.py recomputes them.
+_ERF_SPLIT, _ERF_ONE = 1.5, 6.0  # the two intervals meet at 1.5; beyond 6, erf rounds to ±1 in float64
+_ERF_SMALL = (  # erf(x) / x for |x| < 1.5, as a series in T_k(2 x² / 1.5² - 1)
+    0.851089471310623, -0.2378512126782037, 0.03469122300310841, -0.004264102804485269, 0.0004409197933299432,
+    -3.901387128623381e-05, 3.005756784960929e-06, -2.0467950137813437e-07, 1.247436826254426e-08,
+    -6.875751819093192e-10, 3.457686103934442e-11, -1.5982358187734731e-12, 6.833570391719762e-14,
+    -2.717638918079675e-15, 1.0089202979302759e-16)
+_ERFCX_LARGE = (  # exp(x²) erfc(x) for 1.5 <= x <= 6, as a series in T_k((x - 3.75) / 2.25)
+    0.17400329655736155, -0.10507837691534708, 0.03063021456237862, -0.008648373957974066, 0.0023715989112299543,
+    -0.0006330667205859774, 0.00016481191136358028, -4.191512763237024e-05, 1.042833000425832e-05,
+    -2.541343343164307e-06, 6.072911268428547e-07, -1.4244393195670997e-07, 3.2823811471100627e-08,
+    -7.436686384856072e-09, 1.6577946292349273e-09, -3.6385685295746765e-10, 7.867606973808856e-11,
+    -1.6769094899489702e-11, 3.5249700162779844e-12, -7.311167491686748e-13, 1.4968360922937515e-13,
+    -3.022204873409418e-14, 5.813031041523351e-15)
+
+
+def _chebyshev(coefficients: tuple[float, ...], t: np.ndarray) -> np.ndarray:
+    """The series sum_k coefficients[k] T_k(t) for every t in [-1, 1], by Clenshaw's recurrence in t's dtype,
+    leaving out the tail of coefficients below that dtype's resolution. Returns a new array shaped like t."""
+    tiny = np.finfo(t.dtype).eps / 8 * abs(coefficients[0])
+    used = coefficients[:1 + max(k for k, c in enumerate(coefficients) if abs(c) > tiny)]
+    twice_t = t + t
+    b1, b2, b0 = np.full_like(t, used[-1]), np.zeros_like(t), np.empty_like(t)
+    for c in used[-2:0:-1]:  # b_k = c_k + 2t b_(k+1) - b_(k+2), in place: three buffers in turn
+        np.multiply(twice_t, b1, out=b0)
+        b0 -= b2
+        b0 += c
+        b1, b2, b0 = b0, b1, b2
+    np.multiply(t, b1, out=b0)
+    b0 -= b2
+    b0 += used[0]
+    return b0
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function of every element of the float array `x`, in its dtype: within 2 units in the last
+    place of the exact value in float64; erf(±inf) = ±1, nan stays nan."""
+    a = np.abs(np.ravel(x))
+    small = np.minimum(a, _ERF_SPLIT)
+    out = _chebyshev(_ERF_SMALL, small * small * (2 / _ERF_SPLIT**2) - 1)
+    out *= small
+    large = np.flatnonzero(a >= _ERF_SPLIT)  # usually few: evaluate the second series on those only
+    if large.size:
+        b = np.minimum(a[large], _ERF_ONE)
+        middle, half_width = (_ERF_SPLIT + _ERF_ONE) / 2, (_ERF_ONE - _ERF_SPLIT) / 2
+        out[large] = 1 - np.exp(-b * b) * _chebyshev(_ERFCX_LARGE, (b - middle) * (1 / half_width))
+    return np.copysign(out, np.ravel(x)).reshape(np.shape(x))
+
 # %% ../nbs/03_activations.ipynb #gelu
+_SQRT_HALF = math.sqrt(0.5)  # 1/√2: Φ(x) = ½ (1 + erf(x/√2))
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)  # φ(x) = exp(-x²/2) / √(2π)
 _GELU_C = math.sqrt(2 / math.pi)  # c in u = c (x + a x³)
 _GELU_A = 0.044715  # a
 
 
-def gelu(x: Tensor, approximate: str = "tanh") -> Tensor:
-    "GELU elementwise by the tanh approximation, 0.5 x (1 + tanh(c (x + a x³))); same shape and dtype."
-    if approximate != "tanh":
-        raise ValueError(f"gelu supports approximate='tanh' only, got {approximate!r}: the exact form "
-                         "(PyTorch's default 'none') needs erf, which NumPy does not provide elementwise")
-    return _wrap(0.5 * x.data * (1 + np.tanh(_GELU_C * (x.data + _GELU_A * x.data * x.data * x.data))))
+def _check_approximate(approximate: str) -> None:
+    "PyTorch's two forms of GELU: 'none' (exact, the default) and 'tanh'."
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu's approximate must be 'none' (the exact erf form) or 'tanh', got {approximate!r}")
 
 
-def gelu_backward(x: Tensor, grad_output: Tensor) -> Tensor:
-    "The gradient with respect to gelu's input `x` (tanh approximation), times `grad_output`."
-    t = np.tanh(_GELU_C * (x.data + _GELU_A * x.data * x.data * x.data))
-    return _wrap(grad_output.data * (0.5 * (1 + t) + 0.5 * x.data * (1 - t * t) * _GELU_C
-                                     * (1 + 3 * _GELU_A * x.data * x.data)))
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """GELU elementwise: x Φ(x) = ½ x (1 + erf(x/√2)), or with approximate='tanh' its approximation
+    ½ x (1 + tanh(c (x + a x³))); same shape and dtype."""
+    _check_approximate(approximate)
+    if approximate == "tanh":
+        return _wrap(0.5 * x.data * (1 + np.tanh(_GELU_C * (x.data + _GELU_A * x.data * x.data * x.data))))
+    return _wrap(x.data * 0.5 * (1 + _erf(x.data * _SQRT_HALF)))
+
+
+def gelu_backward(x: Tensor, grad_output: Tensor, approximate: str = "none") -> Tensor:
+    """The gradient with respect to gelu's input `x`, times `grad_output`: Φ(x) + x φ(x) for the exact form,
+    the derivative of the tanh approximation for approximate='tanh'."""
+    _check_approximate(approximate)
+    if approximate == "tanh":
+        t = np.tanh(_GELU_C * (x.data + _GELU_A * x.data * x.data * x.data))
+        return _wrap(grad_output.data * (0.5 * (1 + t) + 0.5 * x.data * (1 - t * t) * _GELU_C
+                                         * (1 + 3 * _GELU_A * x.data * x.data)))
+    cdf = 0.5 * (1 + _erf(x.data * _SQRT_HALF))
+    return _wrap(grad_output.data * (cdf + x.data * _INV_SQRT_2PI * np.exp(-0.5 * x.data * x.data)))
 
 # %% ../nbs/03_activations.ipynb #softmax
 def softmax(x: Tensor, dim: int) -> Tensor:

@@ -608,12 +608,12 @@ class _DifferentiableShapes:
     __getitem__ = differentiable("Index", Tensor.__getitem__, _getitem_vjp, ("self",), saves=())
 
 # %% ../nbs/07_autograd.ipynb #function-backward
-def _activation_vjp(backward: Callable, uses: str, takes_dim: bool = False) -> Callable:
-    """A vjp from a backward of module 03, `backward(x or y, grad_output[, dim])`, where `uses` says
-    whether it needs the activation's input x or its output y."""
+def _activation_vjp(backward: Callable, uses: str) -> Callable:
+    """A vjp from a backward of module 03, `backward(x or y, grad_output, *options)`, where `uses` says
+    whether it needs the activation's input x or its output y; the forward's other arguments (softmax's
+    `dim`, gelu's `approximate`) are passed on under the same names."""
     def vjp(grad, out, x, *args, **kwargs):
-        dim = (args[0] if args else kwargs["dim"],) if takes_dim else ()
-        return (backward(x if uses == "input" else _wrap(out), _wrap(grad), *dim).data,)
+        return (backward(x if uses == "input" else _wrap(out), _wrap(grad), *args, **kwargs).data,)
     return vjp
 
 
@@ -641,8 +641,8 @@ _FUNCTIONS = [  # (module, name, vjp, tensor parameters, the arrays the vjp read
     (activations, "sigmoid", _activation_vjp(activations.sigmoid_backward, "output"), ("x",), _OUTPUT),
     (activations, "tanh", _activation_vjp(activations.tanh_backward, "output"), ("x",), _OUTPUT),
     (activations, "gelu", _activation_vjp(activations.gelu_backward, "input"), ("x",), _INPUT),
-    (activations, "softmax", _activation_vjp(activations.softmax_backward, "output", True), ("x",), _OUTPUT),
-    (activations, "log_softmax", _activation_vjp(activations.log_softmax_backward, "output", True), ("x",), _OUTPUT),
+    (activations, "softmax", _activation_vjp(activations.softmax_backward, "output"), ("x",), _OUTPUT),
+    (activations, "log_softmax", _activation_vjp(activations.log_softmax_backward, "output"), ("x",), _OUTPUT),
     (layers, "linear", _linear_vjp, ("x", "weight", "bias"), ("x", "weight")),
     (losses, "mse_loss", _mse_vjp, ("input", "target"), None),
     (losses, "nll_loss", _loss_vjp(losses.nll_loss_backward), ("input", "target"), None),

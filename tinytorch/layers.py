@@ -418,9 +418,9 @@ class Tanh(Module):
 
 
 class GELU(Module):
-    "GELU by its tanh approximation (PyTorch's default is the exact erf form: pass approximate='tanh' there)."
+    "GELU, by default the exact x Φ(x); approximate='tanh' for its tanh approximation (as PyTorch's)."
 
-    def __init__(self, approximate: str = "tanh"):
+    def __init__(self, approximate: str = "none"):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:

@@ -163,10 +163,10 @@ def _conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
     columns (G, C/G·kh·kw, N·OH·OW)."""
     cols = _columns(x, geo)
     kernels = weight.reshape(geo.groups, weight.shape[0] // geo.groups, -1)   # (G, O/G, C/G·kh·kw)
-    out = np.matmul(kernels, cols).reshape(weight.shape[0], x.shape[0], *geo.out).transpose(1, 0, 2, 3)
+    out = np.matmul(kernels, cols).reshape(weight.shape[0], -1)                # (O, N·OH·OW)
     if bias is not None:
-        out = out + bias[:, None, None]
-    return np.ascontiguousarray(out), cols
+        out += bias[:, None]  # in place, before the one copy into (N, O, OH, OW)
+    return np.ascontiguousarray(out.reshape(weight.shape[0], x.shape[0], *geo.out).transpose(1, 0, 2, 3)), cols
 
 # %% ../nbs/09_spatial.ipynb #col2im
 def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: tuple[int, int] = (1, 1),
@@ -175,7 +175,10 @@ def col2im(cols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: tu
     (N, C, OH, OW, kh, kw) is added to the pixel im2col took it from (pixels in several windows get the sum)."""
     oh, ow, kh, kw = cols.shape[2:]
     (sh, sw), (dh, dw) = stride, dilation
-    out = np.zeros(padded_shape, dtype=cols.dtype)
+    # the sums run along matching strides when the result's first two axes lie in memory in the order of cols'
+    # (C before N when cols is a transposed matrix product): allocate it in that order, return the (N, C, ...) view
+    order = (0, 1) if cols.strides[0] >= cols.strides[1] else (1, 0)
+    out = np.zeros([padded_shape[i] for i in order] + list(padded_shape[2:]), dtype=cols.dtype).transpose(*order, 2, 3)
     for a in range(kh):
         for b in range(kw):
             out[:, :, a * dh:a * dh + sh * (oh - 1) + 1:sh, b * dw:b * dw + sw * (ow - 1) + 1:sw] += cols[:, :, :, :, a, b]
@@ -198,7 +201,7 @@ def _conv2d_backward(grad: np.ndarray, cols: np.ndarray, x_shape: tuple[int, ...
     if needs[1]:
         grad_w = np.matmul(g, cols.transpose(0, 2, 1)).reshape(weight.shape)
     if needs[2]:
-        grad_b = grad.sum(axis=(0, 2, 3))
+        grad_b = g.sum(axis=-1).reshape(o)  # g's rows are contiguous: a faster sum than over grad's axes (0, 2, 3)
     return grad_x, grad_w, grad_b
 
 # %% ../nbs/09_spatial.ipynb #conv2d
@@ -289,25 +292,32 @@ class PoolGeometry(ConvGeometry):
 # %% ../nbs/09_spatial.ipynb #max-pool
 def _max_pool(x: np.ndarray, geo: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
     """The maximum of every window of `x` (N, C, H, W) padded with -inf: (N, C, OH, OW), and `where`, an integer
-    array of the same shape holding the kernel position (index into geo.slices) of each window's first maximum."""
+    array of the same shape holding the kernel position (index into geo.slices) of each window's first maximum
+    (of its last nan, for a window holding nan)."""
     xp = _pad(x, geo.pads, -np.inf)
-    best = where = None
-    for k, (rows, cols) in enumerate(geo.slices):
-        window = xp[:, :, rows, cols]
-        if best is None:
-            best, where = window.copy(), np.zeros(window.shape, dtype=np.int32)
-            continue
-        better = (window > best) | np.isnan(window)  # strictly larger (or nan) wins: a tie keeps the first
-        np.copyto(best, window, where=better)
-        where[better] = k
+    windows = [xp[:, :, rows, cols] for rows, cols in geo.slices]
+    best = windows[0].copy()
+    for window in windows[1:]:
+        np.maximum(best, window, out=best)  # nan propagates, as in PyTorch
+    where = np.zeros(best.shape, dtype=np.int32)
+    for k in range(len(windows) - 1, 0, -1):  # from the last position down: the first one holding the max writes last
+        np.copyto(where, k, where=windows[k] == best)
+    np.copyto(where, 0, where=windows[0] == best)
+    if np.isnan(best).any():  # PyTorch replaces its best by every nan it meets: the last nan gets the gradient
+        for k, window in enumerate(windows):
+            np.copyto(where, k, where=np.isnan(window))
     return best, where
 
 
 def _max_pool_backward(grad: np.ndarray, where: np.ndarray, geo: PoolGeometry, x_shape: tuple[int, ...]) -> np.ndarray:
     "The gradient of max pooling for an input of `x_shape`: each output's gradient added to its window's arg-max."
     padded = np.zeros(geo.padded_shape(x_shape), dtype=grad.dtype)
+    apart = all(s >= (k - 1) * d + 1 for s, k, d in zip(geo.stride, geo.kernel, geo.dilation))  # windows never overlap
     for k, (rows, cols) in enumerate(geo.slices):
-        padded[:, :, rows, cols] += np.where(where == k, grad, 0)
+        if apart:  # each pixel gets at most one gradient: write it straight into the slice, no temporaries
+            np.multiply(grad, where == k, out=padded[:, :, rows, cols])
+        else:
+            padded[:, :, rows, cols] += np.where(where == k, grad, 0)
     return _crop(padded, geo.pads)
 
 # %% ../nbs/09_spatial.ipynb #max-pool2d
