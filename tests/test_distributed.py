@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from course import ROOT, demo
 from course.grading.distributed import (COURSE_ENV, CourseMismatch, SchedulerUnreachable, Task, check_workers,
@@ -189,6 +190,60 @@ def test_scheduler_and_two_workers_one_killed_mid_run(tmp_path, worker_course):
     assert demo.grade_mismatches(root, results, [MODULE]) == []
     assert {r[MODULE].graded_by for r in results.values()} == {"course"}  # the report trusts these results
     assert_one_row_per_student_and_cell(f"sqlite:///{root / 'gradebook.db'}", students)
+
+
+class Sabotage(WorkerPlugin):
+    """A Dask worker plugin that makes grading one student's submission go wrong on every worker, for
+    real: `die` SIGKILLs the worker process as that task starts (its nanny starts a new one);
+    `fail` makes that grading raise OSError in the worker."""
+
+    idempotent = True
+
+    def __init__(self, die: str, fail: str):
+        self.die, self.fail = die, fail
+
+    def setup(self, worker) -> None:
+        import course.grading.distributed as remote
+
+        grade, victim = remote.grade_submission, self.fail
+
+        def failing(root, module, student, **options):
+            if student == victim:
+                raise OSError(28, "No space left on device (sabotaged by the test)")
+            return grade(root, module, student, **options)
+        remote.grade_submission = failing
+
+    def transition(self, key, start, finish, **kwargs) -> None:
+        if finish == "executing" and f"-{self.die}-" in str(key):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_task_that_fails_or_kills_its_workers_fails_only_its_submission(tmp_path):
+    """A LocalCluster whose workers die on one submission and raise on another: those two are
+    "not graded" with the reason, every other submission is graded as expected, once."""
+    import dask
+
+    root, _ = demo_class(tmp_path / "coordinator")
+    students = ["broken", "hidden_bug", "reference", "untouched"]
+    dies, fails = "broken", "untouched"
+    lines: list[str] = []
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), cluster_client(workers=2) as client:
+        client.register_plugin(Sabotage(dies, fails), name="sabotage")
+        outcomes = distributed_autograde(client, root, [MODULE], students, progress=lines.append)
+    assert sorted(o.student for o in outcomes) == students, "a submission is missing or graded twice"
+    status = {o.student: o.status for o in outcomes}
+    assert status == {dies: "failed", "hidden_bug": "graded", "reference": "graded", fails: "failed"}, lines
+    results = class_results(root, [MODULE], students)
+    notes = {s: results[s][MODULE].notes for s in (dies, fails)}
+    assert results[dies][MODULE].status == results[fails][MODULE].status == "not graded"
+    assert any("died 2 time(s)" in n and "KilledWorker" in n for n in notes[dies]), notes[dies]
+    assert any("OSError: [Errno 28] No space left on device" in n for n in notes[fails]), notes[fails]
+    assert "OSError" in (root / ".build" / "logs" / MODULE / f"{fails}.log").read_text()  # the traceback
+    expected = demo.expected_grades(ROOT, MODULE)
+    for student in ("hidden_bug", "reference"):
+        assert results[student][MODULE].points == pytest.approx({g: expected[student].get(g, 0) for g in GROUPS})
+    assert_one_row_per_student_and_cell(f"sqlite:///{root / 'gradebook.db'}", ["hidden_bug", "reference"])
 
 
 def postgres_bin() -> Path:
