@@ -71,10 +71,12 @@ def nbgrader_api(root: Path, db_url: str | None = None):
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
+    from .grading.gradebook import gradebook_url
+
     config_file = Path(__file__).resolve().parent.parent / "nbgrader_config.py"
     config = PyFileConfigLoader(str(config_file)).load_config() if config_file.exists() else Config()
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    config.CourseDirectory.db_url = gradebook_url(root, db_url)
     return NbGraderAPI(config=config)
 
 

@@ -301,3 +301,40 @@ def test_two_coordinators_share_a_postgresql_gradebook(tmp_path, postgres_url):
         assert group_points(scores[student]) == pytest.approx({g: expected[student].get(g, 0) for g in GROUPS}), student
     assert_one_row_per_student_and_cell(postgres_url, students)
     assert not (first / "gradebook.db").exists() and not (second / "gradebook.db").exists()
+
+
+@pytest.mark.slow
+def test_grade_report_feedback_and_export_read_a_postgresql_gradebook(tmp_path, postgres_url, monkeypatch, capsys):
+    """`python -m course grade --db-url postgresql://…` grades on this machine into PostgreSQL;
+    `report --db-url`, the feedback it makes and `nbgrader export --db` read the same gradebook."""
+    import csv
+
+    import course.__main__ as cli
+
+    root, _ = demo_class(tmp_path / "course")
+    monkeypatch.setattr(cli, "ROOT", root)
+    students = ["hidden_bug", "reference"]
+    select = ["--module", MODULE, *[a for s in students for a in ("--student", s)], "--db-url", postgres_url]
+    assert cli.main(["grade", *select, "--jobs", "2"]) == 0, capsys.readouterr()
+    graded = capsys.readouterr().out
+    assert cli.main(["report", *select]) == 0
+    report = capsys.readouterr().out
+    expected = demo.expected_grades(ROOT, MODULE)
+    for student in students:
+        want = [f"{expected[student].get(g, 0):g}" for g in GROUPS]
+        rows = [line.split() for line in (graded + report).splitlines() if line.startswith(student + " ")
+                and "/" in line.split()[1]]
+        assert [[cell.split("/")[0] for cell in row[1:1 + len(GROUPS)]] for row in rows] == [want] * 2, graded + report
+        assert (root / "feedback" / student / MODULE / f"{MODULE}.html").exists()
+    assert not (root / "gradebook.db").exists()
+    assert_one_row_per_student_and_cell(postgres_url, students)
+
+    (root / "exports").mkdir()  # in the repository, it holds a README
+    export = subprocess.run([Path(sys.executable).parent / "nbgrader", "export", "--db", postgres_url],
+                            cwd=root, capture_output=True, text=True)
+    assert export.returncode == 0, export.stdout + export.stderr
+    with open(root / "exports" / "grades.csv") as f:
+        scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == MODULE}
+    assert scores == {s: pytest.approx(sum(expected[s].get(g, 0) for g in GROUPS)) for s in students}
+    assert not (root / "gradebook.db").exists()
+

@@ -32,6 +32,7 @@ from typing import Callable
 from .. import ROOT
 from ..library import PACKAGE, module_exports, prefix_library
 from ..notebooks import module_notebooks
+from .gradebook import DB_URL_ENV, gradebook_url
 from .sandbox import ONE_BLAS_THREAD
 
 #: Folders a submission must never change while it is graded.
@@ -177,12 +178,13 @@ def grading_library(root: Path, module: str) -> Path:
     return prefix_library(root / PACKAGE, before, library_folder(root, module))
 
 
-def grader_environment() -> dict[str, str]:
+def grader_environment(db_url: str | None = None) -> dict[str, str]:
     """Environment of the nbgrader process: this checkout's `course` package first on the path
-    (a venv reused from another checkout would otherwise bring that checkout's grader)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    (a venv reused from another checkout would otherwise bring that checkout's grader), and the
+    gradebook's URL if it is not the course's gradebook.db (launch.py hands it to nbgrader)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP", DB_URL_ENV)}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return env | ONE_BLAS_THREAD
+    return env | ONE_BLAS_THREAD | ({DB_URL_ENV: db_url} if db_url else {})
 
 
 def usable_cores() -> list[int]:
@@ -198,7 +200,7 @@ def ensure_assignments(root: Path, modules: list[str], progress=print, db_url: s
 
     from ..build import nbgrader_api
 
-    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root, db_url)) as gb:
         missing = []
         for module in modules:
             try:
@@ -224,10 +226,11 @@ def check_sandbox(root: Path) -> None:
     Session(root, empty, empty, root / ".build" / "logs" / "sandbox-check.log").close()
 
 
-def grade_submission(root: Path, module: str, student: str,
-                     time_limit: float = SUBMISSION_TIME_LIMIT, cores: list[int] | None = None) -> Outcome:
+def grade_submission(root: Path, module: str, student: str, time_limit: float = SUBMISSION_TIME_LIMIT,
+                     cores: list[int] | None = None, db_url: str | None = None) -> Outcome:
     """Grade one submission: nbgrader autograde in its own process group, the notebook in the
-    sandbox, all of it pinned to `cores` if given. Reads only the course and that submission,
+    sandbox, all of it pinned to `cores` if given, its grades written to the gradebook at `db_url`
+    (default: gradebook.db). Reads only the course and that submission,
     writes only that student's autograded folder, logs and gradebook rows, so submissions can be
     graded concurrently. Never raises for a bad submission; raises SandboxError when the sandbox
     cannot run."""
@@ -239,7 +242,7 @@ def grade_submission(root: Path, module: str, student: str,
                "autograde", module, "--student", student, "--force"]
     start = time.perf_counter()
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
+        process = subprocess.Popen(command, cwd=root, env=grader_environment(db_url), stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         _RUNNING.add(process.pid)
         try:
@@ -307,11 +310,12 @@ def default_jobs() -> int:
     return len(usable_cores())
 
 
-def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) -> set[tuple[str, str]]:
+def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str],
+              db_url: str | None = None) -> set[tuple[str, str]]:
     """The submissions among `jobs` that need no grading: their record says the course's grader
     graded them (or stopped them at the time limit) from this very submission with this very
     course material (`courses`: module → course_checksum), and the autograded notebook it wrote
-    is still the last one written and in the gradebook."""
+    is still the last one written and in the gradebook (at `db_url`, default gradebook.db)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from .report import grader
@@ -324,10 +328,10 @@ def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) 
                 and record.get("submission_sha256") == submission_checksum(root, module, student)
                 and (record["status"] == "killed" or graded.exists() and grader(root, module, student, graded) == "course")):
             candidates.append((module, student, record["status"]))
-    if not (root / "gradebook.db").exists():
+    if not candidates or db_url is None and not (root / "gradebook.db").exists():
         return set()
     done = set()
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root, db_url)) as gb:
         for module, student, status in candidates:
             try:
                 if status == "graded":
@@ -340,9 +344,10 @@ def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) 
 
 def autograde(root: Path = ROOT, modules: list[str] | None = None, students: list[str] | None = None,
               progress: Callable[[str], None] | None = None, jobs: int | None = None,
-              regrade: bool = False) -> list[Outcome]:
+              regrade: bool = False, db_url: str | None = None) -> list[Outcome]:
     """Grade every (module, student) submission in submitted/ that changed since it was graded
-    (all of them if `regrade`), `jobs` at a time (default: one per usable core), reporting each to
+    (all of them if `regrade`) into the gradebook at `db_url` (default: gradebook.db), `jobs` at
+    a time (default: one per usable core), reporting each to
     `progress` as it finishes (default: ConsoleProgress). Returns the outcomes of the submissions
     graded now, in (module, student) order. A run that was stopped part way (Ctrl-C, killed)
     resumes where it stopped: a submission's record is written only once it is fully graded.
@@ -357,7 +362,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     for module in modules:
         grading_library(root, module)
     courses = {module: course_checksum(root, module) for module in modules}
-    skipped = set() if regrade else unchanged(root, todo, courses)
+    skipped = set() if regrade else unchanged(root, todo, courses, db_url)
     if skipped:
         (progress or print)(f"{len(skipped)} submission(s) unchanged since they were graded: not graded again "
                             "(--regrade grades them anyway)")
@@ -365,7 +370,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     if not todo:
         return []
     jobs = max(1, min(jobs or default_jobs(), len(todo)))
-    ensure_assignments(root, modules, progress or print)
+    ensure_assignments(root, modules, progress or print, db_url)
     check_sandbox(root)
     snapshot = Snapshot(root, PROTECTED)
     cores = usable_cores()
@@ -378,7 +383,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
         slot = free.get()
         try:
             checksum = submission_checksum(root, module, student)
-            outcome = grade_submission(root, module, student, cores=slot)
+            outcome = grade_submission(root, module, student, cores=slot, db_url=db_url)
             outcome.submission_sha256, outcome.course_sha256 = checksum, courses[module]
             return outcome
         finally:

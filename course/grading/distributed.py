@@ -43,6 +43,7 @@ from ..library import PACKAGE
 from ..notebooks import module_notebooks
 from .autograde import (PROTECTED, Outcome, Snapshot, check_sandbox, ensure_assignments, grade_submission,
                         grading_library, library_folder, log_path, submitted_students)
+from .gradebook import gradebook_url
 from .sandbox import SandboxError
 
 #: Environment variable naming a worker's copy of the course (default: the checkout it runs from).
@@ -254,10 +255,6 @@ def grade_remote(task: Task) -> Result:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def default_db_url(root: Path) -> str:
-    return f"sqlite:///{root / 'gradebook.db'}"
-
-
 def save_grades(root: Path, result: Result, db_url: str) -> None:
     """Record an autograded notebook's scores in the gradebook, as `nbgrader autograde` does: the
     student and submission (with its timestamp) updated or created, then nbgrader's SaveAutoGrades
@@ -362,7 +359,7 @@ def distributed_autograde(client, root: Path = ROOT, modules: list[str] | None =
     from distributed import as_completed
 
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
-    db_url = db_url or default_db_url(root)
+    db_url = gradebook_url(root, db_url)
     ensure_assignments(root, modules, progress, db_url)
     check_workers(client, root, modules)
     todo = tasks(root, modules, students)
