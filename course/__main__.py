@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
     from .grading.distributed import DistributedError
+    from .grading.gradebook import GradebookLocked
     from .grading.sandbox import SandboxError
 
     try:
@@ -281,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as e:
         print(f"error: grading stopped, no submission runs unprotected: {e}", file=sys.stderr)
         return 3
-    except DistributedError as e:
+    except (DistributedError, GradebookLocked) as e:
         print(f"error: grading stopped: {e}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:

@@ -32,7 +32,7 @@ from typing import Callable
 from .. import ROOT
 from ..library import PACKAGE, module_exports, prefix_library
 from ..notebooks import module_notebooks
-from .gradebook import DB_URL_ENV, gradebook_url
+from .gradebook import DB_URL_ENV, LOCKED, gradebook_url, retry_locked
 from .sandbox import ONE_BLAS_THREAD
 
 #: Folders a submission must never change while it is graded.
@@ -112,6 +112,9 @@ def error_summary(log_text: str) -> str:
     if not errors:
         return ""
     name, message = errors[-1].groups()
+    if LOCKED in message:
+        return ("the gradebook was locked by another process (formgrader, an nbgrader command, another grader) "
+                "for longer than SQLite waits: grade it again")
     return _EXPLAINED.get(name, f"{name}: {message}"[:300])
 
 
@@ -195,7 +198,13 @@ def usable_cores() -> list[int]:
 def ensure_assignments(root: Path, modules: list[str], progress=print, db_url: str | None = None) -> None:
     """Make sure the gradebook (gradebook.db, or the database at `db_url`) knows every module (a
     fresh clone has no gradebook): run nbgrader generate_assignment for those it does not, or
-    raise with nbgrader's own error."""
+    raise with nbgrader's own error; tried again while the gradebook is locked (retry_locked)."""
+    retry_locked(lambda: _add_assignments(root, modules, progress, db_url), gradebook_url(root, db_url),
+                 "adding the modules to the gradebook")
+
+
+def _add_assignments(root: Path, modules: list[str], progress, db_url: str | None) -> None:
+    "ensure_assignments, tried once."
     from nbgrader.api import Gradebook, MissingEntry
 
     from ..build import nbgrader_api

@@ -43,7 +43,7 @@ from ..library import PACKAGE
 from ..notebooks import module_notebooks
 from .autograde import (PROTECTED, Outcome, Snapshot, check_sandbox, ensure_assignments, grade_submission,
                         grading_library, library_folder, log_path, submitted_students)
-from .gradebook import gradebook_url
+from .gradebook import gradebook_url, retry_locked
 from .sandbox import SandboxError
 
 #: Environment variable naming a worker's copy of the course (default: the checkout it runs from).
@@ -296,7 +296,7 @@ def write_result(root: Path, result: Result, db_url: str) -> RemoteOutcome:
     graded = root / "autograded" / student / module
     if result.status == "graded":
         write_folder(graded, result.autograded)
-        save_grades(root, result, db_url)
+        retry_locked(lambda: save_grades(root, result, db_url), db_url, f"recording {student} · {module}")
     else:
         shutil.rmtree(graded, ignore_errors=True)
     outcome.save()  # last: the report trusts an autograded notebook no newer than its outcome
