@@ -207,7 +207,7 @@ def _add_assignments(root: Path, modules: list[str], progress, db_url: str | Non
     "ensure_assignments, tried once."
     from nbgrader.api import Gradebook, MissingEntry
 
-    from ..build import nbgrader_api
+    from ..build import generate_assignments
 
     with Gradebook(gradebook_url(root, db_url)) as gb:
         missing = []
@@ -218,12 +218,7 @@ def _add_assignments(root: Path, modules: list[str], progress, db_url: str | Non
                 missing.append(module)
     if missing:
         progress(f"the gradebook has no {', '.join(missing)} yet: running nbgrader generate_assignment")
-        api = nbgrader_api(root, db_url)
-        for module in missing:
-            result = api.generate_assignment(module, force=True)
-            if not result["success"]:
-                raise RuntimeError(f"nbgrader generate_assignment {module} failed: "
-                                   f"{error_summary(result['log']) or result['log'][-500:]}")
+        generate_assignments(root, missing, db_url)
 
 
 def check_sandbox(root: Path) -> None:

@@ -186,7 +186,7 @@ def _template(course: Path, module: str, identity: str) -> Path:
     modules before it; the sandbox is checked in it before the first submission."""
     if (module, identity) in _TEMPLATES:
         return _TEMPLATES[module, identity]
-    from ..build import nbgrader_api
+    from ..build import generate_assignments
 
     template = Path(tempfile.mkdtemp(prefix=f"template-{module}-", dir=_scratch_base()))
     shutil.copy2(course / "nbgrader_config.py", template / "nbgrader_config.py")
@@ -196,10 +196,7 @@ def _template(course: Path, module: str, identity: str) -> Path:
     with open(lock, "w") as handle:  # workers sharing one course build its library one at a time
         fcntl.flock(handle, fcntl.LOCK_EX)
         shutil.copytree(grading_library(course, module), library_folder(template, module))
-    result = nbgrader_api(template).generate_assignment(module, force=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment {module} failed on {socket.gethostname()}:\n"
-                           f"{result['log'][-2000:]}")
+    generate_assignments(template, [module])
     check_sandbox(template)
     _TEMPLATES[module, identity] = template
     return template
