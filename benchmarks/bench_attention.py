@@ -18,17 +18,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note, per_call_seconds  # noqa: E402
+from common import machine_note, no_torch, optional_torch, per_call_seconds  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 import tinytorch.benchmarking as bm  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-except ImportError:
-    torch = None
+torch = optional_torch("nn.attention")
 
 ROUNDS = dict(rounds=9, min_time=0.05)
 SHAPE = (8, 4, 128, 32)  # batch, heads, T, head dim
@@ -50,7 +46,7 @@ def sdpa_step(lib, causal: bool = True, backward: bool = True):
         return step
 
     def math_path():
-        with sdpa_kernel(SDPBackend.MATH):
+        with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
             step()
     return math_path
 
@@ -121,7 +117,7 @@ def main() -> None:
     from threadpoolctl import threadpool_limits
     with threadpool_limits(limits=1):
         if torch is None:
-            print("PyTorch not installed: pip install -r requirements-torch.txt for the comparison")
+            print(no_torch("no comparison"))
         else:
             torch.set_num_threads(1)
             print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread; NumPy's BLAS limited to 1 thread")

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import machine_note  # noqa: E402
+from benchmarks.common import machine_note, no_torch, optional_torch  # noqa: E402
 from tinytorch import benchmarking as bm  # noqa: E402
 from tinytorch.layers import Linear, ReLU, Sequential  # noqa: E402
 from tinytorch.losses import CrossEntropyLoss  # noqa: E402
@@ -34,11 +34,7 @@ from tinytorch.setup import time_calls  # noqa: E402
 from tinytorch.tensor import Tensor, manual_seed, tensor  # noqa: E402
 from tinytorch.training import load_digits  # noqa: E402
 
-try:
-    import torch
-    import torch.utils.benchmark as torch_benchmark
-except ImportError:  # optional extra
-    torch = None
+torch = optional_torch("utils.benchmark")
 
 
 def digits_mlp():
@@ -51,7 +47,7 @@ def agreement(name: str, fn, rounds: int = 9) -> None:
     ours, theirs, ratios = [], [], []
     for _ in range(rounds):
         mine = bm.Timer(fn, samples=15, min_time=5e-3).measure(warn=False).median
-        timer = torch_benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=torch.get_num_threads())
+        timer = torch.utils.benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=torch.get_num_threads())
         other = timer.blocked_autorange(min_run_time=0.1).median
         ours.append(mine)
         theirs.append(other)
@@ -128,14 +124,14 @@ def hardware() -> None:
     caches = bm.cache_sizes()
     print("  caches (sysfs): " + (", ".join(f"{k} {v // 1024:,} KiB" for k, v in caches.items()) or "not reported"))
     if torch is None:
-        print("  torch not installed: skipping the torch peak and bandwidth")
+        print("  " + no_torch("skipping its peak and bandwidth"))
         return
     n = 512
     ta, tb = torch.randn(n, n), torch.randn(n, n)
-    best = min(torch_benchmark.Timer("a @ b", globals={"a": ta, "b": tb}).blocked_autorange(min_run_time=0.2).times)
+    best = min(torch.utils.benchmark.Timer("a @ b", globals={"a": ta, "b": tb}).blocked_autorange(min_run_time=0.2).times)
     elements = int(64e6 // 8)
     x, y, z = torch.zeros(elements, dtype=torch.float64), torch.ones(elements, dtype=torch.float64), torch.ones(elements, dtype=torch.float64)
-    triad = min(torch_benchmark.Timer("torch.add(y, z, alpha=3.0, out=x)", globals={"torch": torch, "x": x, "y": y, "z": z})
+    triad = min(torch.utils.benchmark.Timer("torch.add(y, z, alpha=3.0, out=x)", globals={"torch": torch, "x": x, "y": y, "z": z})
                 .blocked_autorange(min_run_time=0.3).times)
     print(f"  torch {torch.__version__}: matmul 512 float32 {2 * n ** 3 / best / 1e9:7.1f} GFLOP/s; "
           f"fused triad (one pass) {24 * elements / triad / 1e9:.1f} GB/s")
@@ -145,7 +141,7 @@ def main() -> None:
     print("bench_benchmarking:", machine_note())
     print("\n1. medians agree with torch.utils.benchmark.Timer (limit 3 %)")
     if torch is None:
-        print("  torch not installed (optional: pip install torch): skipping the side-by-side medians")
+        print("  " + no_torch("skipping the side-by-side medians"))
     else:
         torch.set_num_threads(max(1, torch.get_num_threads()))
         rng = np.random.default_rng(0)

@@ -24,16 +24,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note, per_call_seconds  # noqa: E402
+from common import machine_note, optional_torch, per_call_seconds  # noqa: E402
 
 from tinytorch.data import (Compose, DataLoader, Dataset, GaussianNoise, Generator, RandomHorizontalFlip,  # noqa: E402
                             RandomShift, TensorDataset, TransformDataset, default_collate)
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 N, BATCH = 4096, 64
 IMAGES = np.random.default_rng(0).random((N, 1, 28, 28), dtype=np.float32)

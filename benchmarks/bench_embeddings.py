@@ -28,15 +28,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note  # noqa: E402
+from common import machine_note, no_torch, optional_torch  # noqa: E402
 
 from tinytorch.embeddings import embedding_backward  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def add_at_rows(grad: np.ndarray, ids: np.ndarray, rows: int) -> np.ndarray:
@@ -61,7 +58,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     if torch is None:
-        sys.exit("PyTorch is needed for this comparison: pip install -r requirements-torch.txt")
+        sys.exit(no_torch("this comparison needs it"))
     torch.set_num_threads(args.threads)
     try:
         from threadpoolctl import threadpool_limits

@@ -19,16 +19,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_training import training_step  # noqa: E402
-from common import machine_note  # noqa: E402
+from common import machine_note, no_torch, optional_torch  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from tinytorch.benchmarking import MemoryTracker  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 SLACK = 4096  # bytes: the tensors, tuples and frames of one call, not arrays
@@ -87,7 +84,7 @@ def main() -> None:
     print(machine_note())
     update_allocations()
     if torch is None:
-        print("\nPyTorch is not installed: no side-by-side ratios (pip install -r requirements-torch.txt)")
+        print("\n" + no_torch("no side-by-side ratios"))
         return
     from threadpoolctl import threadpool_limits  # one thread each, as in bench_training.py
 

@@ -21,17 +21,14 @@ from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note  # noqa: E402
+from common import machine_note, no_torch, optional_torch  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 import tinytorch.benchmarking as bm  # noqa: E402
 import tinytorch.quantization as tq  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def digits_cnn() -> tuple[tt.nn.Module, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -99,7 +96,7 @@ def main() -> None:
           "the ridge, bandwidth-bound: int8 weights can make it up to 4x faster, with a kernel that reads them directly)")
 
     if torch is None:
-        print("\nPyTorch not installed: skipping its dynamic int8 Linear (pip install -r requirements-torch.txt)")
+        print("\n" + no_torch("skipping its dynamic int8 Linear"))
         return
     torch.set_num_threads(1)
     layer = torch.nn.Linear(4096, 4096)

@@ -19,16 +19,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note, per_call_seconds  # noqa: E402
+from common import machine_note, no_torch, optional_torch, per_call_seconds  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 import tinytorch.benchmarking as bm  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 ROUNDS = dict(rounds=9, min_time=0.05)
 
@@ -167,7 +164,7 @@ def main() -> None:
         loop_and_memory()
         digits_cnn()
         if torch is None:
-            print("\nPyTorch is not installed: no side-by-side ratios (pip install -r requirements-torch.txt)")
+            print("\n" + no_torch("no side-by-side ratios"))
             return
         torch.set_num_threads(1)
         print(f"\nPyTorch {torch.__version__}; NumPy's BLAS and PyTorch both limited to 1 thread")

@@ -12,15 +12,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine_note, per_call_seconds  # noqa: E402
+from common import machine_note, no_torch, optional_torch, per_call_seconds  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def speed_vs_numpy(tensor_op, numpy_op) -> float:
@@ -54,7 +51,7 @@ def main() -> None:
     for name, seconds in timings.items():
         print(f"  {name:<22}{seconds * 1e6:7.2f} µs   {seconds / timings['NumPy']:5.2f}x NumPy")
     if torch is None:
-        print("  (PyTorch not installed: `pip install torch==2.13.0` adds it to this comparison)")
+        print("  " + no_torch("not in this comparison"))
 
 
 if __name__ == "__main__":

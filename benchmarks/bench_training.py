@@ -21,16 +21,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "examples"))
-from common import machine_note, per_call_seconds  # noqa: E402
+from common import machine_note, no_torch, optional_torch, per_call_seconds  # noqa: E402
 from train_digits import train as train_digits  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def training_step(lib, sizes: tuple[int, ...], batch: int = 64):
@@ -107,7 +104,7 @@ def main() -> None:
     print(machine_note())
     autograd_overhead()
     if torch is None:
-        print("\nPyTorch is not installed: no side-by-side ratios (pip install -r requirements-torch.txt)")
+        print("\n" + no_torch("no side-by-side ratios"))
         return
     # One thread each. Both libraries in one process with two threads each on a 2-core machine
     # thrash: OpenBLAS's and PyTorch's OpenMP worker threads spin for the same cores, and either

@@ -1,6 +1,7 @@
 """Shared by the benchmark scripts: per-call timing and a note of what ran."""
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import statistics
@@ -12,6 +13,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's reference tinytorch
 from tinytorch.setup import calibrate, time_calls
+
+
+def optional_torch(*submodules: str):
+    """PyTorch, the optional reference (`pip install -r requirements-torch.txt`), with `submodules`
+    (such as "utils.benchmark") imported too; None when it is not installed: benchmarks then print
+    their tinytorch figures and say that PyTorch's were skipped."""
+    try:
+        torch = importlib.import_module("torch")
+        for name in submodules:
+            importlib.import_module(f"torch.{name}")
+    except ImportError:
+        return None
+    return torch
+
+
+def no_torch(skipped: str) -> str:
+    "The line a benchmark prints when PyTorch is missing: what it skipped, and how to add PyTorch."
+    return f"PyTorch is not installed: {skipped} (pip install -r requirements-torch.txt)"
 
 
 def per_call_seconds(fn: Callable[[], object], repeats: int = 15) -> float:

@@ -91,14 +91,15 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _local_grader(jobs: int | None = None, regrade: bool = False):
-    "Grade on this machine, `jobs` submissions at a time (default: the usable cores)."
+def _local_grader(jobs: int | None = None, regrade: bool = False, db_url: str | None = None):
+    """Grade on this machine, `jobs` submissions at a time (default: the usable cores), into the
+    gradebook at `db_url` (default: gradebook.db)."""
     def grade(modules: list[str], students: list[str]) -> None:
         from .grading.autograde import autograde, default_jobs
 
         n = jobs or default_jobs()
         print(f"autograding {', '.join(modules)} (each submission in its own sandbox, {n} at a time):")
-        autograde(ROOT, modules, students, jobs=n, regrade=regrade)
+        autograde(ROOT, modules, students, jobs=n, regrade=regrade, db_url=db_url)
     return grade
 
 
@@ -106,18 +107,18 @@ def _grader(args):
     """What grades: this machine (`--jobs`, `--regrade`), or Dask workers (`--scheduler
     tcp://host:8786`, `--cluster local`)."""
     if not (args.scheduler or args.cluster):
-        return _local_grader(args.jobs, args.regrade)
+        return _local_grader(args.jobs, args.regrade, args.db_url)
     from .grading.distributed import cluster_client, distributed_autograde
 
     def grade(modules: list[str], students: list[str]) -> None:
         where = args.scheduler or f"a local Dask cluster of {args.workers} workers"
         print(f"autograding {', '.join(modules)} through {where} (results written here):")
         with cluster_client(args.scheduler, args.workers) as client:
-            distributed_autograde(client, ROOT, modules, students)
+            distributed_autograde(client, ROOT, modules, students, args.db_url)
     return grade
 
 
-def _grade_and_report(modules: list[str], students: list[str], grade) -> dict:
+def _grade_and_report(modules: list[str], students: list[str], grade, db_url: str | None = None) -> dict:
     from .build import nbgrader_api
     from .checks import NothingToGrade, nothing_to_grade, submissions
     from .grading.feedback import stale_feedback
@@ -126,12 +127,12 @@ def _grade_and_report(modules: list[str], students: list[str], grade) -> dict:
     if not submissions(ROOT, modules, students):
         raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
     grade(modules, students)
-    api = nbgrader_api(ROOT)
+    api = nbgrader_api(ROOT, db_url)
     for module, student in stale_feedback(ROOT, modules, students):  # what was (re)graded since
         result = api.generate_feedback(module, student_id=student, force=True)
         if not result["success"]:
             print(f"feedback for {student} · {module} failed:\n{result['log']}", file=sys.stderr)
-    results = class_results(ROOT, modules, students)
+    results = class_results(ROOT, modules, students, db_url)
     print("\n" + grade_table(results, modules))
     lost = lost_points(results)
     if lost:
@@ -142,7 +143,7 @@ def _grade_and_report(modules: list[str], students: list[str], grade) -> dict:
 
 def cmd_grade(args) -> int:
     modules, students, misnamed = _selection(args)
-    results = _grade_and_report(modules, students, _grader(args))
+    results = _grade_and_report(modules, students, _grader(args), args.db_url)
     return _exit_code(results, misnamed)
 
 
@@ -150,7 +151,7 @@ def cmd_report(args) -> int:
     from .grading.report import class_results, grade_table, lost_points
 
     modules, students, misnamed = _selection(args)
-    results = class_results(ROOT, modules, students)
+    results = class_results(ROOT, modules, students, args.db_url)
     print(grade_table(results, modules) + "\n\n" + lost_points(results))
     return _exit_code(results, misnamed)
 
@@ -241,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=text)
         p.add_argument("--module", action="append", help="only this module (repeatable)")
         p.add_argument("--student", action="append", help="only this student (repeatable)")
+        p.add_argument("--db-url", metavar="URL", help="the gradebook: an SQLAlchemy URL such as "
+                       "postgresql://user@host/db (default: gradebook.db in the course folder; a password "
+                       "is better given as PGPASSWORD or in ~/.pgpass than in the URL)")
         if name == "grade":
             p.add_argument("--scheduler", metavar="tcp://HOST:8786",
                            help="grade on the workers of this Dask scheduler (each with its own copy of the course)")
@@ -264,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
                "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
     from .grading.distributed import DistributedError
+    from .grading.gradebook import GradebookLocked
     from .grading.sandbox import SandboxError
 
     try:
@@ -277,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as e:
         print(f"error: grading stopped, no submission runs unprotected: {e}", file=sys.stderr)
         return 3
-    except DistributedError as e:
+    except (DistributedError, GradebookLocked) as e:
         print(f"error: grading stopped: {e}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:

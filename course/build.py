@@ -71,21 +71,27 @@ def nbgrader_api(root: Path, db_url: str | None = None):
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
+    from .grading.gradebook import gradebook_url
+
     config_file = Path(__file__).resolve().parent.parent / "nbgrader_config.py"
     config = PyFileConfigLoader(str(config_file)).load_config() if config_file.exists() else Config()
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    config.CourseDirectory.db_url = gradebook_url(root, db_url)
     return NbGraderAPI(config=config)
 
 
-def build_release(root: Path, assignments: list[str], db_url: str | None = None) -> None:
-    """Run nbgrader generate_assignment for each assignment (source/ → release/)."""
+def generate_assignments(root: Path, assignments: list[str], db_url: str | None = None) -> None:
+    """Run nbgrader generate_assignment for each assignment (source/ → release/, and the assignment
+    in the gradebook at `db_url`, default gradebook.db); raise RuntimeError with nbgrader's own
+    error, in one line, if one fails."""
+    from .grading.autograde import error_summary
+
     api = nbgrader_api(root, db_url)
     for name in assignments:
         result = api.generate_assignment(name, force=True)
         if not result["success"]:
-            raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{result['log']}"
-                               f"{result.get('error', '')}")
+            log = result["log"] + result.get("error", "")
+            raise RuntimeError(f"nbgrader generate_assignment {name} failed: {error_summary(log) or log[-500:]}")
 
 
 def build(root: Path, db_url: str | None = None) -> list[str]:
@@ -101,7 +107,7 @@ def build(root: Path, db_url: str | None = None) -> list[str]:
     for folder in ("source", "release"):
         shutil.rmtree(root / folder, ignore_errors=True)
     names = build_source(root, notebooks)
-    build_release(root, names, db_url)
+    generate_assignments(root, names, db_url)
     return names
 
 

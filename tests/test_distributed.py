@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from course import ROOT, demo
 from course.grading.distributed import (COURSE_ENV, CourseMismatch, SchedulerUnreachable, Task, check_workers,
@@ -191,6 +192,60 @@ def test_scheduler_and_two_workers_one_killed_mid_run(tmp_path, worker_course):
     assert_one_row_per_student_and_cell(f"sqlite:///{root / 'gradebook.db'}", students)
 
 
+class Sabotage(WorkerPlugin):
+    """A Dask worker plugin that makes grading one student's submission go wrong on every worker, for
+    real: `die` SIGKILLs the worker process as that task starts (its nanny starts a new one);
+    `fail` makes that grading raise OSError in the worker."""
+
+    idempotent = True
+
+    def __init__(self, die: str, fail: str):
+        self.die, self.fail = die, fail
+
+    def setup(self, worker) -> None:
+        import course.grading.distributed as remote
+
+        grade, victim = remote.grade_submission, self.fail
+
+        def failing(root, module, student, **options):
+            if student == victim:
+                raise OSError(28, "No space left on device (sabotaged by the test)")
+            return grade(root, module, student, **options)
+        remote.grade_submission = failing
+
+    def transition(self, key, start, finish, **kwargs) -> None:
+        if finish == "executing" and f"-{self.die}-" in str(key):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_task_that_fails_or_kills_its_workers_fails_only_its_submission(tmp_path):
+    """A LocalCluster whose workers die on one submission and raise on another: those two are
+    "not graded" with the reason, every other submission is graded as expected, once."""
+    import dask
+
+    root, _ = demo_class(tmp_path / "coordinator")
+    students = ["broken", "hidden_bug", "reference", "untouched"]
+    dies, fails = "broken", "untouched"
+    lines: list[str] = []
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), cluster_client(workers=2) as client:
+        client.register_plugin(Sabotage(dies, fails), name="sabotage")
+        outcomes = distributed_autograde(client, root, [MODULE], students, progress=lines.append)
+    assert sorted(o.student for o in outcomes) == students, "a submission is missing or graded twice"
+    status = {o.student: o.status for o in outcomes}
+    assert status == {dies: "failed", "hidden_bug": "graded", "reference": "graded", fails: "failed"}, lines
+    results = class_results(root, [MODULE], students)
+    notes = {s: results[s][MODULE].notes for s in (dies, fails)}
+    assert results[dies][MODULE].status == results[fails][MODULE].status == "not graded"
+    assert any("died 2 time(s)" in n and "KilledWorker" in n for n in notes[dies]), notes[dies]
+    assert any("OSError: [Errno 28] No space left on device" in n for n in notes[fails]), notes[fails]
+    assert "OSError" in (root / ".build" / "logs" / MODULE / f"{fails}.log").read_text()  # the traceback
+    expected = demo.expected_grades(ROOT, MODULE)
+    for student in ("hidden_bug", "reference"):
+        assert results[student][MODULE].points == pytest.approx({g: expected[student].get(g, 0) for g in GROUPS})
+    assert_one_row_per_student_and_cell(f"sqlite:///{root / 'gradebook.db'}", ["hidden_bug", "reference"])
+
+
 def postgres_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
@@ -246,3 +301,40 @@ def test_two_coordinators_share_a_postgresql_gradebook(tmp_path, postgres_url):
         assert group_points(scores[student]) == pytest.approx({g: expected[student].get(g, 0) for g in GROUPS}), student
     assert_one_row_per_student_and_cell(postgres_url, students)
     assert not (first / "gradebook.db").exists() and not (second / "gradebook.db").exists()
+
+
+@pytest.mark.slow
+def test_grade_report_feedback_and_export_read_a_postgresql_gradebook(tmp_path, postgres_url, monkeypatch, capsys):
+    """`python -m course grade --db-url postgresql://…` grades on this machine into PostgreSQL;
+    `report --db-url`, the feedback it makes and `nbgrader export --db` read the same gradebook."""
+    import csv
+
+    import course.__main__ as cli
+
+    root, _ = demo_class(tmp_path / "course")
+    monkeypatch.setattr(cli, "ROOT", root)
+    students = ["hidden_bug", "reference"]
+    select = ["--module", MODULE, *[a for s in students for a in ("--student", s)], "--db-url", postgres_url]
+    assert cli.main(["grade", *select, "--jobs", "2"]) == 0, capsys.readouterr()
+    graded = capsys.readouterr().out
+    assert cli.main(["report", *select]) == 0
+    report = capsys.readouterr().out
+    expected = demo.expected_grades(ROOT, MODULE)
+    for student in students:
+        want = [f"{expected[student].get(g, 0):g}" for g in GROUPS]
+        rows = [line.split() for line in (graded + report).splitlines() if line.startswith(student + " ")
+                and "/" in line.split()[1]]
+        assert [[cell.split("/")[0] for cell in row[1:1 + len(GROUPS)]] for row in rows] == [want] * 2, graded + report
+        assert (root / "feedback" / student / MODULE / f"{MODULE}.html").exists()
+    assert not (root / "gradebook.db").exists()
+    assert_one_row_per_student_and_cell(postgres_url, students)
+
+    (root / "exports").mkdir()  # in the repository, it holds a README
+    export = subprocess.run([Path(sys.executable).parent / "nbgrader", "export", "--db", postgres_url],
+                            cwd=root, capture_output=True, text=True)
+    assert export.returncode == 0, export.stdout + export.stderr
+    with open(root / "exports" / "grades.csv") as f:
+        scores = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == MODULE}
+    assert scores == {s: pytest.approx(sum(expected[s].get(g, 0) for g in GROUPS)) for s in students}
+    assert not (root / "gradebook.db").exists()
+

@@ -125,7 +125,7 @@ def test_parallel_grading_pins_each_job_and_keeps_what_jobs_in_flight_write(tmp_
     running, used, lock = set(), [], threading.Lock()
     overlap = threading.Barrier(2, timeout=10)  # the first two must be graded at the same time
 
-    def fake_grade(root, module, student, time_limit=600, cores=None):
+    def fake_grade(root, module, student, time_limit=600, cores=None, db_url=None):
         slot = cores
         with lock:
             assert not set(slot) & {c for s in running for c in s[1]}  # a core of its own

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from course import ROOT
-from course.build import GENERATED, build, stale_files
+from course.build import GENERATED, build, generate_assignments, stale_files
 from course.library import exported_names, module_exports, module_stats, prefix_library, write_namespaces
 from course.notebooks import (MARKERS, NotebookError, cell_roles, hidden_lines, module_notebooks, public_lines,
                               read_notebook, solution_lines)
@@ -129,6 +129,23 @@ def test_bad_export_targets_are_refused(scratch_course, case):
     assert not (scratch_course / "tinytorch").exists() or case in ("name from a cell that is not exported",
                                                                      "files importing each other",
                                                                      "future import after code")
+
+
+def test_a_failing_generate_assignment_is_one_line_with_nbgrader_s_reason(tmp_path):
+    "The build and grading from a fresh clone share generate_assignments and its one-line error."
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    shutil.copy2(ROOT / "nbgrader_config.py", tmp_path)
+    meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "grade_id": "same", "points": 1,
+                         "schema_version": 3}}
+    nb = new_notebook(cells=[new_code_cell("assert True", metadata=meta), new_code_cell("assert 1", metadata=meta)])
+    (tmp_path / "source" / "01_x").mkdir(parents=True)
+    nbformat.write(nb, str(tmp_path / "source" / "01_x" / "01_x.ipynb"))
+    with pytest.raises(RuntimeError) as failed:
+        generate_assignments(tmp_path, ["01_x"])
+    assert str(failed.value) == ("nbgrader generate_assignment 01_x failed: ValidationError: Notebook failed to "
+                                 "validate; the nbgrader metadata may be corrupted.")
 
 
 def test_torch_namespace_declarations_are_checked(tmp_path):

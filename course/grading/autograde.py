@@ -32,6 +32,7 @@ from typing import Callable
 from .. import ROOT
 from ..library import PACKAGE, module_exports, prefix_library
 from ..notebooks import module_notebooks
+from .gradebook import DB_URL_ENV, LOCKED, gradebook_url, retry_locked
 from .sandbox import ONE_BLAS_THREAD
 
 #: Folders a submission must never change while it is graded.
@@ -111,6 +112,9 @@ def error_summary(log_text: str) -> str:
     if not errors:
         return ""
     name, message = errors[-1].groups()
+    if LOCKED in message:
+        return ("the gradebook was locked by another process (formgrader, an nbgrader command, another grader) "
+                "for longer than SQLite waits: grade it again")
     return _EXPLAINED.get(name, f"{name}: {message}"[:300])
 
 
@@ -177,12 +181,13 @@ def grading_library(root: Path, module: str) -> Path:
     return prefix_library(root / PACKAGE, before, library_folder(root, module))
 
 
-def grader_environment() -> dict[str, str]:
+def grader_environment(db_url: str | None = None) -> dict[str, str]:
     """Environment of the nbgrader process: this checkout's `course` package first on the path
-    (a venv reused from another checkout would otherwise bring that checkout's grader)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP")}
+    (a venv reused from another checkout would otherwise bring that checkout's grader), and the
+    gradebook's URL if it is not the course's gradebook.db (launch.py hands it to nbgrader)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSTARTUP", DB_URL_ENV)}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return env | ONE_BLAS_THREAD
+    return env | ONE_BLAS_THREAD | ({DB_URL_ENV: db_url} if db_url else {})
 
 
 def usable_cores() -> list[int]:
@@ -193,12 +198,18 @@ def usable_cores() -> list[int]:
 def ensure_assignments(root: Path, modules: list[str], progress=print, db_url: str | None = None) -> None:
     """Make sure the gradebook (gradebook.db, or the database at `db_url`) knows every module (a
     fresh clone has no gradebook): run nbgrader generate_assignment for those it does not, or
-    raise with nbgrader's own error."""
+    raise with nbgrader's own error; tried again while the gradebook is locked (retry_locked)."""
+    retry_locked(lambda: _add_assignments(root, modules, progress, db_url), gradebook_url(root, db_url),
+                 "adding the modules to the gradebook")
+
+
+def _add_assignments(root: Path, modules: list[str], progress, db_url: str | None) -> None:
+    "ensure_assignments, tried once."
     from nbgrader.api import Gradebook, MissingEntry
 
-    from ..build import nbgrader_api
+    from ..build import generate_assignments
 
-    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root, db_url)) as gb:
         missing = []
         for module in modules:
             try:
@@ -207,12 +218,7 @@ def ensure_assignments(root: Path, modules: list[str], progress=print, db_url: s
                 missing.append(module)
     if missing:
         progress(f"the gradebook has no {', '.join(missing)} yet: running nbgrader generate_assignment")
-        api = nbgrader_api(root, db_url)
-        for module in missing:
-            result = api.generate_assignment(module, force=True)
-            if not result["success"]:
-                raise RuntimeError(f"nbgrader generate_assignment {module} failed: "
-                                   f"{error_summary(result['log']) or result['log'][-500:]}")
+        generate_assignments(root, missing, db_url)
 
 
 def check_sandbox(root: Path) -> None:
@@ -224,10 +230,11 @@ def check_sandbox(root: Path) -> None:
     Session(root, empty, empty, root / ".build" / "logs" / "sandbox-check.log").close()
 
 
-def grade_submission(root: Path, module: str, student: str,
-                     time_limit: float = SUBMISSION_TIME_LIMIT, cores: list[int] | None = None) -> Outcome:
+def grade_submission(root: Path, module: str, student: str, time_limit: float = SUBMISSION_TIME_LIMIT,
+                     cores: list[int] | None = None, db_url: str | None = None) -> Outcome:
     """Grade one submission: nbgrader autograde in its own process group, the notebook in the
-    sandbox, all of it pinned to `cores` if given. Reads only the course and that submission,
+    sandbox, all of it pinned to `cores` if given, its grades written to the gradebook at `db_url`
+    (default: gradebook.db). Reads only the course and that submission,
     writes only that student's autograded folder, logs and gradebook rows, so submissions can be
     graded concurrently. Never raises for a bad submission; raises SandboxError when the sandbox
     cannot run."""
@@ -239,7 +246,7 @@ def grade_submission(root: Path, module: str, student: str,
                "autograde", module, "--student", student, "--force"]
     start = time.perf_counter()
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=grader_environment(), stdout=out,
+        process = subprocess.Popen(command, cwd=root, env=grader_environment(db_url), stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         _RUNNING.add(process.pid)
         try:
@@ -307,11 +314,12 @@ def default_jobs() -> int:
     return len(usable_cores())
 
 
-def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) -> set[tuple[str, str]]:
+def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str],
+              db_url: str | None = None) -> set[tuple[str, str]]:
     """The submissions among `jobs` that need no grading: their record says the course's grader
     graded them (or stopped them at the time limit) from this very submission with this very
     course material (`courses`: module → course_checksum), and the autograded notebook it wrote
-    is still the last one written and in the gradebook."""
+    is still the last one written and in the gradebook (at `db_url`, default gradebook.db)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from .report import grader
@@ -324,10 +332,10 @@ def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) 
                 and record.get("submission_sha256") == submission_checksum(root, module, student)
                 and (record["status"] == "killed" or graded.exists() and grader(root, module, student, graded) == "course")):
             candidates.append((module, student, record["status"]))
-    if not (root / "gradebook.db").exists():
+    if not candidates or db_url is None and not (root / "gradebook.db").exists():
         return set()
     done = set()
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root, db_url)) as gb:
         for module, student, status in candidates:
             try:
                 if status == "graded":
@@ -340,9 +348,10 @@ def unchanged(root: Path, jobs: list[tuple[str, str]], courses: dict[str, str]) 
 
 def autograde(root: Path = ROOT, modules: list[str] | None = None, students: list[str] | None = None,
               progress: Callable[[str], None] | None = None, jobs: int | None = None,
-              regrade: bool = False) -> list[Outcome]:
+              regrade: bool = False, db_url: str | None = None) -> list[Outcome]:
     """Grade every (module, student) submission in submitted/ that changed since it was graded
-    (all of them if `regrade`), `jobs` at a time (default: one per usable core), reporting each to
+    (all of them if `regrade`) into the gradebook at `db_url` (default: gradebook.db), `jobs` at
+    a time (default: one per usable core), reporting each to
     `progress` as it finishes (default: ConsoleProgress). Returns the outcomes of the submissions
     graded now, in (module, student) order. A run that was stopped part way (Ctrl-C, killed)
     resumes where it stopped: a submission's record is written only once it is fully graded.
@@ -357,7 +366,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     for module in modules:
         grading_library(root, module)
     courses = {module: course_checksum(root, module) for module in modules}
-    skipped = set() if regrade else unchanged(root, todo, courses)
+    skipped = set() if regrade else unchanged(root, todo, courses, db_url)
     if skipped:
         (progress or print)(f"{len(skipped)} submission(s) unchanged since they were graded: not graded again "
                             "(--regrade grades them anyway)")
@@ -365,7 +374,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
     if not todo:
         return []
     jobs = max(1, min(jobs or default_jobs(), len(todo)))
-    ensure_assignments(root, modules, progress or print)
+    ensure_assignments(root, modules, progress or print, db_url)
     check_sandbox(root)
     snapshot = Snapshot(root, PROTECTED)
     cores = usable_cores()
@@ -378,7 +387,7 @@ def autograde(root: Path = ROOT, modules: list[str] | None = None, students: lis
         slot = free.get()
         try:
             checksum = submission_checksum(root, module, student)
-            outcome = grade_submission(root, module, student, cores=slot)
+            outcome = grade_submission(root, module, student, cores=slot, db_url=db_url)
             outcome.submission_sha256, outcome.course_sha256 = checksum, courses[module]
             return outcome
         finally:

@@ -16,6 +16,14 @@ A worker that dies mid-grading loses nothing: the scheduler runs its tasks again
 result is keyed by module, student and the checksum of the submitted folder, and writing it
 replaces that submission's autograded folder and scores (a gradebook row per student and cell is
 updated, never added twice); a result for a folder that has changed since is not written.
+
+One submission cannot stop the others. The coordinator keeps at most one task per worker thread
+in flight (the rest wait here), so a worker that dies holds only the submission it was grading:
+only that one is blamed. A task that raises, or whose workers keep dying until the scheduler gives
+up (`KilledWorker`, after `distributed.scheduler.allowed-failures` retries), is recorded as "not
+graded" with the reason, and grading goes on; the next `grade` grades it again. Only the errors
+that make every grade untrustworthy (`STOP`: the sandbox cannot run, a worker's course differs)
+stop the run.
 """
 from __future__ import annotations
 
@@ -35,6 +43,8 @@ from ..library import PACKAGE
 from ..notebooks import module_notebooks
 from .autograde import (PROTECTED, Outcome, Snapshot, check_sandbox, ensure_assignments, grade_submission,
                         grading_library, library_folder, log_path, submitted_students)
+from .gradebook import gradebook_url, retry_locked
+from .sandbox import SandboxError
 
 #: Environment variable naming a worker's copy of the course (default: the checkout it runs from).
 COURSE_ENV = "TINYTORCH_COURSE"
@@ -51,6 +61,10 @@ class CourseMismatch(DistributedError):
 
 class SchedulerUnreachable(DistributedError):
     "No Dask scheduler answers at the address given."
+
+
+#: Task errors that stop the whole run (fail closed): every other error fails only its submission.
+STOP = (CourseMismatch, SandboxError)
 
 
 def _files(root: Path, module: str) -> list[Path]:
@@ -172,7 +186,7 @@ def _template(course: Path, module: str, identity: str) -> Path:
     modules before it; the sandbox is checked in it before the first submission."""
     if (module, identity) in _TEMPLATES:
         return _TEMPLATES[module, identity]
-    from ..build import nbgrader_api
+    from ..build import generate_assignments
 
     template = Path(tempfile.mkdtemp(prefix=f"template-{module}-", dir=_scratch_base()))
     shutil.copy2(course / "nbgrader_config.py", template / "nbgrader_config.py")
@@ -182,10 +196,7 @@ def _template(course: Path, module: str, identity: str) -> Path:
     with open(lock, "w") as handle:  # workers sharing one course build its library one at a time
         fcntl.flock(handle, fcntl.LOCK_EX)
         shutil.copytree(grading_library(course, module), library_folder(template, module))
-    result = nbgrader_api(template).generate_assignment(module, force=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment {module} failed on {socket.gethostname()}:\n"
-                           f"{result['log'][-2000:]}")
+    generate_assignments(template, [module])
     check_sandbox(template)
     _TEMPLATES[module, identity] = template
     return template
@@ -241,10 +252,6 @@ def grade_remote(task: Task) -> Result:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def default_db_url(root: Path) -> str:
-    return f"sqlite:///{root / 'gradebook.db'}"
-
-
 def save_grades(root: Path, result: Result, db_url: str) -> None:
     """Record an autograded notebook's scores in the gradebook, as `nbgrader autograde` does: the
     student and submission (with its timestamp) updated or created, then nbgrader's SaveAutoGrades
@@ -286,7 +293,7 @@ def write_result(root: Path, result: Result, db_url: str) -> RemoteOutcome:
     graded = root / "autograded" / student / module
     if result.status == "graded":
         write_folder(graded, result.autograded)
-        save_grades(root, result, db_url)
+        retry_locked(lambda: save_grades(root, result, db_url), db_url, f"recording {student} · {module}")
     else:
         shutil.rmtree(graded, ignore_errors=True)
     outcome.save()  # last: the report trusts an autograded notebook no newer than its outcome
@@ -305,28 +312,77 @@ def tasks(root: Path, modules: list[str], students: list[str] | None = None) -> 
     return selected
 
 
+def failure_reason(error: BaseException) -> str:
+    "Why a task gave no result, in one line for the grade report."
+    from distributed import KilledWorker
+
+    if isinstance(error, KilledWorker):
+        return (f"the Dask workers grading it died {error.allowed_failures + 1} time(s), the last one "
+                f"{error.last_worker.address} (KilledWorker): grade it again; if it happens again, "
+                "read that worker's log")
+    return f"grading failed on the worker: {type(error).__name__}: {error}"[:300]
+
+
+def failed_result(task: Task, error: BaseException) -> Result:
+    "The Result of a task that raised or whose workers died: not graded, with the reason and traceback."
+    import traceback
+
+    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return Result(task.module, task.student, checksum(task.files), "failed", 0.0, failure_reason(error), [], {},
+                  trace.encode(), b"", "")
+
+
+def task_result(future, task: Task) -> Result:
+    "The result of a finished task; a failed task gives a 'failed' Result, unless its error is in STOP."
+    try:
+        return future.result()
+    except STOP:
+        raise
+    except Exception as error:  # noqa: BLE001 - one submission's failure, reported as such
+        return failed_result(task, error)
+
+
+def worker_threads(client) -> int:
+    "How many submissions the connected workers can grade at once (at least 1)."
+    return max(1, sum(client.nthreads().values()))
+
+
 def distributed_autograde(client, root: Path = ROOT, modules: list[str] | None = None,
                           students: list[str] | None = None, db_url: str | None = None,
                           progress=print) -> list[RemoteOutcome]:
-    """Grade every (module, student) submission through the Dask `client`'s workers; this process
-    alone writes the results (see the module docstring)."""
+    """Grade every (module, student) submission through the Dask `client`'s workers, at most one
+    per worker thread in flight; this process alone writes the results (see the module docstring).
+    A submission whose task fails is recorded "not graded" with the reason; a STOP error ends the run."""
     from distributed import as_completed
 
     modules = modules or [p.stem for p in module_notebooks(root / "nbs")]
-    db_url = db_url or default_db_url(root)
+    db_url = gradebook_url(root, db_url)
     ensure_assignments(root, modules, progress, db_url)
     check_workers(client, root, modules)
     todo = tasks(root, modules, students)
-    futures = [client.submit(grade_remote, task, key=task.key, pure=False) for task in todo]
+    waiting, sent = list(reversed(todo)), {}
+    running = as_completed()
+
+    def send() -> None:
+        "Top up the tasks in flight to one per worker thread."
+        while waiting and running.count() < worker_threads(client):
+            task = waiting.pop()
+            future = client.submit(grade_remote, task, key=task.key, pure=False)
+            sent[future.key] = task
+            running.add(future)
+
     outcomes, start = [], time.perf_counter()
-    for number, future in enumerate(as_completed(futures), 1):
-        outcome = write_result(root, future.result(), db_url)
+    send()
+    for number, future in enumerate(running, 1):
+        outcome = write_result(root, task_result(future, sent[future.key]), db_url)
         outcomes.append(outcome)
         note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
         note += f"  [not written: {outcome.skipped}]" if outcome.skipped else ""
         note += "  [wrote outside its folder: put back]" if outcome.tampered else ""
+        where = f" on {outcome.worker}" if outcome.worker else ""
         progress(f"[{number:>{len(str(len(todo)))}}/{len(todo)}] {outcome.module:<16} {outcome.student:<12} "
-                 f"{outcome.seconds:5.1f} s on {outcome.worker}  ({time.perf_counter() - start:.0f} s elapsed){note}")
+                 f"{outcome.seconds:5.1f} s{where}  ({time.perf_counter() - start:.0f} s elapsed){note}")
+        send()
     return outcomes
 
 

@@ -7,7 +7,9 @@ nbgrader starts, in its own process:
 * run pinned to CORES (comma-separated, or empty for no pinning): everything it starts inherits it;
 * skip an import that costs more than a second of every grading process: jsonschema, which nbformat
   loads, imports `rfc3987_syntax` when installed (jupyter-events pulls it in) and builds a Lark
-  grammar for the "iri" string format at import time; nbgrader never checks that format.
+  grammar for the "iri" string format at import time; nbgrader never checks that format;
+* point nbgrader at the gradebook named by TINYTORCH_DB_URL, if set (`grade --db-url`): given
+  through the environment, not the command line, a password in it never shows in a process list.
 """
 from __future__ import annotations
 
@@ -33,7 +35,10 @@ def main() -> int:
     prepare(int(grader), cores)
     from nbgrader.apps.nbgraderapp import main as nbgrader
 
-    sys.argv = ["nbgrader", *arguments]
+    from course.grading.gradebook import DB_URL_ENV
+
+    database = os.environ.get(DB_URL_ENV)
+    sys.argv = ["nbgrader", *arguments, *([f"--CourseDirectory.db_url={database}"] if database else [])]
     return nbgrader()
 
 

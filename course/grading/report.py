@@ -10,6 +10,7 @@ from ..notebooks import GROUPS, cell_roles, read_notebook
 from .autograde import load_outcome, outcome_path
 from .feedback import error_message
 from .execute import TAMPER_TAG
+from .gradebook import gradebook_url, shown
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ def grader(root: Path, module: str, student: str, graded_path: Path) -> str:
     return "course" if record.stat().st_mtime_ns >= graded_path.stat().st_mtime_ns else "nbgrader"
 
 
-def module_result(root: Path, module: str, student: str) -> ModuleResult:
-    "Read one student's grades for one module from the gradebook and the autograded notebook."
+def module_result(root: Path, module: str, student: str, db_url: str | None = None) -> ModuleResult:
+    """Read one student's grades for one module from the gradebook (at `db_url`, default
+    gradebook.db) and the autograded notebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
     groups = test_groups(root / "source" / module / f"{module}.ipynb")
@@ -99,12 +101,14 @@ def module_result(root: Path, module: str, student: str) -> ModuleResult:
                      f"{failure_reason(c)}" for c in graded_cells
                      if c.metadata.get("nbgrader", {}).get("solution")
                      and any(o.output_type == "error" for o in c.get("outputs", []))]
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    url = gradebook_url(root, db_url)
+    with Gradebook(url) as gb:
         try:
             notebook = gb.find_submission_notebook(module, module, student)
         except MissingEntry:
             result.status = "not graded"
-            result.notes.append("not in the gradebook (gradebook.db): grade it again")
+            where = "gradebook.db" if db_url is None else shown(url)
+            result.notes.append(f"not in the gradebook ({where}): grade it again")
             return result
         scores = {g.name: g.score for g in notebook.grades}
     for grade_id, (group, points) in groups.items():
@@ -121,9 +125,10 @@ def module_result(root: Path, module: str, student: str) -> ModuleResult:
     return result
 
 
-def class_results(root: Path, modules: list[str], students: list[str]) -> dict[str, dict[str, ModuleResult]]:
-    "student → module → result."
-    return {s: {m: module_result(root, m, s) for m in modules} for s in students}
+def class_results(root: Path, modules: list[str], students: list[str],
+                  db_url: str | None = None) -> dict[str, dict[str, ModuleResult]]:
+    "student → module → result, the grades read from the gradebook at `db_url` (default gradebook.db)."
+    return {s: {m: module_result(root, m, s, db_url) for m in modules} for s in students}
 
 
 def _cell(result: ModuleResult) -> str:
