@@ -140,7 +140,7 @@ register_op("conv2d", conv2d_channels_last)
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """-log softmax(logits)[i, labels[i]] for every row i of `logits` (N, C), as an (N,) array, and softmax(logits)
     (N, C), both in the logits' dtype, from one exp of the logits minus each row's maximum."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    shifted = logits - np.max(logits, axis=1, keepdims=True)  # each row's largest logit becomes 0
     probs = np.exp(shifted)
     totals = probs.sum(axis=1, keepdims=True)
     losses = np.log(totals[:, 0]) - shifted[np.arange(len(labels)), labels]
