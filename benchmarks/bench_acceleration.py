@@ -1,0 +1,126 @@
+"""Module 15's accelerated training step of module 09's digits CNN against 09's reference step and PyTorch CPU,
+side by side on the same machine, data, initial weights and thread count.
+
+    .venv/bin/python benchmarks/bench_acceleration.py        (PyTorch: pip install -r requirements-torch.txt)
+
+Goals (issue 16), as time ratios (interleaved rounds, median of the per-round ratios, so machine load hits
+both sides alike; one BLAS thread and one PyTorch thread, as in bench_spatial.py):
+- 09's step / the accelerated step (accelerate(model) + fused_cross_entropy), batch 64, float32: >= 1.5
+- the accelerated step / PyTorch's step (the same CNN, loss and Adam): <= 1.3
+Each ratio is measured twice: with the wall clock, and with the process's CPU time (`time.thread_time`), which
+a busy machine disturbs less (other programs' time slices are not counted). Also printed: each fast piece
+against the plain one, BLAS with 2 threads against 1 on the step, and blocked_matmul against `@`."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import machine_note  # noqa: E402
+
+import tinytorch as tt  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+from tinytorch.acceleration import accelerate, blocked_matmul, conv2d_channels_last, fused_cross_entropy  # noqa: E402
+from tinytorch.acceleration import tiled_max_pool2d  # noqa: E402
+from tinytorch.setup import measure_ratio  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+F = tt.nn.functional
+X, Y = tt.load_digits()
+BATCH_X, BATCH_Y = X[:64].reshape(-1, 1, 8, 8).astype(np.float32), Y[:64].astype(np.int64)
+
+
+def cnn(lib):
+    "Module 09's digits CNN in `lib` (tinytorch or torch), the same initial weights in both."
+    tt.manual_seed(0)
+    ours = tt.Sequential(tt.Conv2d(1, 16, 3, padding=1), tt.ReLU(), tt.MaxPool2d(2), tt.Conv2d(16, 32, 3, padding=1),
+                         tt.ReLU(), tt.MaxPool2d(2), tt.Flatten(), tt.Linear(128, 10))
+    if lib is tt:
+        return ours
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                 torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                 torch.nn.Flatten(), torch.nn.Linear(128, 10))
+    with torch.no_grad():
+        for mine, other in zip(ours.parameters(), theirs.parameters()):
+            other.copy_(torch.from_numpy(mine.numpy()))
+    return theirs
+
+
+def step_of(lib, model, loss_fn):
+    "One training step (forward, backward, Adam) of `model` on the batch, as a function."
+    x, y = lib.from_numpy(BATCH_X), lib.from_numpy(BATCH_Y)
+    optimizer = (tt.optim if lib is tt else torch.optim).Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def ratio(candidate, baseline) -> str:
+    "candidate / baseline by the wall clock and by CPU time, each a median with its interval."
+    readings = []
+    for clock in (time.perf_counter, time.thread_time):
+        estimate = measure_ratio(candidate, baseline, rounds=9, min_time=0.05, budget=20, clock=clock)
+        readings.append(f"{estimate.median:.2f}x ({estimate.low:.2f}-{estimate.high:.2f})")
+    return f"wall {readings[0]}, CPU {readings[1]}"
+
+
+def pieces() -> None:
+    rng = np.random.default_rng(0)
+    x = tt.tensor(rng.standard_normal((64, 16, 8, 8)).astype(np.float32), requires_grad=True)
+    w = tt.tensor(rng.standard_normal((32, 16, 3, 3)).astype(np.float32), requires_grad=True)
+    logits = tt.tensor(rng.standard_normal((64, 10)).astype(np.float32), requires_grad=True)
+    labels = tt.tensor(BATCH_Y)
+    for what, plain, fast in (
+            ("conv2d 16->32 3x3 pad 1 on (64, 16, 8, 8), fwd + bwd", lambda: F.conv2d(x, w, padding=1).sum().backward(),
+             lambda: conv2d_channels_last(x, w, padding=1).sum().backward()),
+            ("max_pool2d 2x2 on (64, 16, 8, 8), fwd + bwd", lambda: F.max_pool2d(x, 2).sum().backward(),
+             lambda: tiled_max_pool2d(x, 2).sum().backward()),
+            ("cross_entropy (64, 10), fwd + bwd", lambda: F.cross_entropy(logits, labels).backward(),
+             lambda: fused_cross_entropy(logits, labels).backward())):
+        print(f"  plain / fast, {what}: {ratio(plain, fast)}")
+    a, b = (rng.standard_normal((512, 512)).astype(np.float32) for _ in range(2))
+    print(f"  blocked_matmul(512, block 64) / a @ b: {ratio(lambda: blocked_matmul(a, b, 64), lambda: a @ b)}")
+
+
+def main() -> None:
+    print(machine_note(), f"load average {os.getloadavg()[0]:.1f}")
+    reference = step_of(tt, cnn(tt), F.cross_entropy)
+    accelerated = step_of(tt, accelerate(cnn(tt)), fused_cross_entropy)
+    step_ratio = measure_ratio(with_blas_threads(2, reference), with_blas_threads(1, reference), rounds=7, budget=10)
+    print(f"09's step with 2 BLAS threads / 1 thread: {step_ratio.median:.2f}x ({step_ratio.low:.2f}-{step_ratio.high:.2f})")
+    with threadpool_limits(limits=1, user_api="blas"):
+        print("one BLAS thread from here on")
+        print(f"09's step / accelerated step (goal >= 1.5): {ratio(reference, accelerated)}")
+        pieces()
+        if torch is None:
+            print("PyTorch not installed: the comparison with PyTorch is skipped")
+            return
+        torch.set_num_threads(1)
+        theirs = step_of(torch, cnn(torch), torch.nn.functional.cross_entropy)
+        print(f"accelerated step / PyTorch's step (goal <= 1.3): {ratio(accelerated, theirs)}")
+        print(f"09's step / PyTorch's step: {ratio(reference, theirs)}")
+
+
+def with_blas_threads(threads: int, step):
+    "`step` run with BLAS limited to `threads` threads."
+    def run():
+        with threadpool_limits(limits=threads, user_api="blas"):
+            step()
+    return run
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Module 15's fast pieces equal the plain ones: tiled max pooling and channels-last convolution against 09's
+functions, fused cross-entropy against 05's (values and gradients in float64, central differences, PyTorch 2.13),
+blocked_matmul against `@`, and `accelerate(model)` on 09's CNN over several Adam steps."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinytorch as tt
+from tinytorch.acceleration import (ChannelsLastConv2d, TiledMaxPool2d, accelerate, blocked_matmul, conv2d_channels_last,
+                                    fused_cross_entropy, pool_before_relu, tiled_max_pool2d)
+from tests.reference import (assert_gradients_match_central_differences, assert_matches_torch, backward_with,
+                             leaves, needs_torch, torch)
+
+F = tt.nn.functional
+rng = np.random.default_rng(15)
+
+
+def assert_same_as(fast, plain, arrays, rtol=1e-10, atol=1e-12):
+    "fast(*tensors) and plain(*tensors): the same values and the same gradients for every float input (float64)."
+    fast_inputs, plain_inputs = leaves(arrays), leaves(arrays)
+    fast_out, plain_out = fast(*fast_inputs), plain(*plain_inputs)
+    np.testing.assert_allclose(fast_out.numpy(), plain_out.numpy(), rtol=rtol, atol=atol, err_msg="values")
+    grad = rng.standard_normal(plain_out.shape)
+    backward_with(fast_out, grad)
+    backward_with(plain_out, grad)
+    for position, (ours, theirs) in enumerate(zip(fast_inputs, plain_inputs)):
+        if theirs.requires_grad:
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=rtol, atol=atol,
+                                       err_msg=f"gradient of input {position}")
+
+
+@pytest.mark.parametrize("shape,k", [((2, 3, 8, 8), 2), ((1, 2, 6, 9), 3), ((3, 1, 4, 4), 4), ((2, 2, 3, 3), 1)])
+def test_tiled_max_pool_equals_max_pool2d(shape, k):
+    assert_same_as(lambda x: tiled_max_pool2d(x, k), lambda x: F.max_pool2d(x, k), [rng.standard_normal(shape)])
+
+
+def test_tiled_max_pool_ties_go_to_the_first_maximum():
+    x = np.maximum(rng.standard_normal((4, 3, 8, 8)), 0)  # many windows of zeros after ReLU
+    x[0, 0, :2, :2] = 1.5  # a window of four equal maxima
+    assert_same_as(lambda t: tiled_max_pool2d(t, 2), lambda t: F.max_pool2d(t, 2), [x], rtol=0, atol=0)
+
+
+def test_tiled_max_pool_falls_back_when_the_tiles_do_not_divide():
+    assert_same_as(lambda x: tiled_max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [rng.standard_normal((1, 2, 5, 6))])
+
+
+@pytest.mark.parametrize("kernel,padding", [((3, 3), 1), ((3, 3), 0), ((2, 2), "same"), ((1, 3), (0, 1)),
+                                            ((3, 2), "valid"), ((5, 5), 2)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_channels_last_equals_conv2d(kernel, padding, bias):
+    arrays = [rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, *kernel))]
+    if bias:
+        arrays.append(rng.standard_normal(4))
+    assert_same_as(lambda *t: conv2d_channels_last(*t, padding=padding), lambda *t: F.conv2d(*t, padding=padding), arrays)
+
+
+def test_conv2d_channels_last_gradients_match_central_differences():
+    arrays = [rng.standard_normal((1, 2, 4, 4)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)]
+    assert_gradients_match_central_differences(lambda *t: conv2d_channels_last(*t, padding=1), arrays)
+
+
+def test_conv2d_channels_last_output_is_channels_last_and_float32_stays():
+    x = tt.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
+    w = tt.tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32))
+    out = conv2d_channels_last(x, w, padding=1).numpy()
+    assert out.dtype == np.float32 and out.shape == (2, 4, 5, 5)
+    assert out.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"], "the output should be a view of a channels-last array"
+
+
+def test_conv2d_channels_last_refuses_mismatched_channels():
+    with pytest.raises(ValueError, match="channels"):
+        conv2d_channels_last(tt.tensor(np.ones((1, 2, 4, 4))), tt.tensor(np.ones((3, 5, 3, 3))))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_fused_cross_entropy_equals_cross_entropy(reduction):
+    arrays = [rng.standard_normal((7, 5)) * 4, rng.integers(0, 5, 7)]
+    assert_same_as(lambda x, y: fused_cross_entropy(x, y, reduction), lambda x, y: F.cross_entropy(x, y, reduction), arrays)
+    assert_gradients_match_central_differences(lambda x, y: fused_cross_entropy(x, y, reduction), arrays)
+
+
+def test_fused_cross_entropy_checks_like_cross_entropy():
+    with pytest.raises(IndexError, match="out of range"):
+        fused_cross_entropy(tt.tensor(np.zeros((2, 3))), tt.tensor(np.array([0, 3])))
+    with pytest.raises(ValueError, match="reduction"):
+        fused_cross_entropy(tt.tensor(np.zeros((2, 3))), tt.tensor(np.array([0, 1])), "average")
+
+
+def test_fused_cross_entropy_keeps_float32_and_large_logits():
+    logits = tt.tensor(np.array([[1e4, 0.0, -1e4], [3.0, 2.0, 1.0]], dtype=np.float32), requires_grad=True)
+    loss = fused_cross_entropy(logits, tt.tensor(np.array([1, 0])))
+    assert loss.numpy().dtype == np.float32 and np.isfinite(loss.numpy())
+    loss.backward()
+    assert np.isfinite(logits.grad.numpy()).all()
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_fused_cross_entropy_matches_torch(reduction):
+    arrays = [rng.standard_normal((6, 4)) * 3, rng.integers(0, 4, 6)]
+    assert_matches_torch(lambda x, y: fused_cross_entropy(x, y, reduction),
+                         lambda x, y: torch.nn.functional.cross_entropy(x, y, reduction=reduction), arrays)
+
+
+@needs_torch
+def test_conv2d_channels_last_matches_torch():
+    arrays = [rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)]
+    assert_matches_torch(lambda *t: conv2d_channels_last(*t, padding=1),
+                         lambda *t: torch.nn.functional.conv2d(*t, padding=1), arrays)
+
+
+@pytest.mark.parametrize("shape,block", [((64, 64, 64), 16), ((37, 50, 23), 8), ((5, 3, 4), 100), ((6, 7, 8), 1)])
+def test_blocked_matmul_equals_matmul(shape, block):
+    m, k, n = shape
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    np.testing.assert_allclose(blocked_matmul(a, b, block), a @ b, rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_matmul_dtypes_and_errors():
+    a32 = rng.standard_normal((4, 5)).astype(np.float32)
+    assert blocked_matmul(a32, a32.T, 2).dtype == np.float32
+    assert blocked_matmul(a32, a32.T.astype(np.float64), 2).dtype == np.float64
+    ints = rng.integers(-3, 3, (4, 4))
+    np.testing.assert_array_equal(blocked_matmul(ints, ints, 3), ints @ ints)
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        blocked_matmul(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="block"):
+        blocked_matmul(np.ones((2, 2)), np.ones((2, 2)), 0)
+
+
+def make_cnn():
+    tt.manual_seed(0)
+    return tt.Sequential(tt.Conv2d(1, 16, 3, padding=1), tt.ReLU(), tt.MaxPool2d(2), tt.Conv2d(16, 32, 3, padding=1),
+                         tt.ReLU(), tt.MaxPool2d(2), tt.Flatten(), tt.Linear(128, 10)).to(np.float64)
+
+
+def test_accelerate_swaps_layers_and_shares_parameters():
+    model = make_cnn()
+    before = [id(p) for p in model.parameters()]
+    fast = accelerate(model)
+    assert fast is model
+    assert [type(m) for m in fast] == [ChannelsLastConv2d, TiledMaxPool2d, tt.ReLU, ChannelsLastConv2d, TiledMaxPool2d,
+                                       tt.ReLU, tt.Flatten, tt.Linear]
+    assert [id(p) for p in fast.parameters()] == before
+    nested = accelerate(tt.Sequential(tt.Sequential(tt.Conv2d(1, 2, 3, stride=2), tt.MaxPool2d(3, stride=1))))
+    inner = nested[0]
+    assert isinstance(inner[0], ChannelsLastConv2d) and isinstance(inner[1], TiledMaxPool2d)
+    x = tt.tensor(rng.standard_normal((1, 1, 9, 9)))  # stride 2 and overlapping windows: both fall back to 09's
+    np.testing.assert_allclose(inner(x).numpy(), F.max_pool2d(F.conv2d(x, inner[0].weight, inner[0].bias, stride=2), 3,
+                                                              stride=1).numpy())
+
+
+def test_pool_before_relu_keeps_values_and_gradients():
+    x = rng.standard_normal((3, 2, 6, 6))
+    x[0, 0, :2, :2] = -1.0  # a window whose maximum is negative, with ties
+    x[1, 1, :3, :3] = 0.0  # zeros tied
+    for pool in (tt.MaxPool2d(2), tt.MaxPool2d(3, stride=1, padding=1)):
+        plain, swapped = tt.Sequential(tt.ReLU(), pool), pool_before_relu(tt.Sequential(tt.ReLU(), pool))
+        assert [type(m) for m in swapped] == [type(pool), tt.ReLU]
+        assert_same_as(swapped, plain, [x], rtol=0, atol=0)
+
+
+def test_accelerated_cnn_trains_exactly_like_the_reference():
+    X, y = tt.load_digits()
+    x, labels = tt.tensor(X[:64].reshape(-1, 1, 8, 8).astype(np.float64)), tt.tensor(y[:64])
+    losses = {}
+    for name, model, loss_fn in (("plain", make_cnn(), F.cross_entropy), ("fast", accelerate(make_cnn()), fused_cross_entropy)):
+        optimizer = tt.optim.Adam(model.parameters(), lr=3e-3)
+        losses[name] = []
+        for _ in range(5):
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), labels)
+            loss.backward()
+            optimizer.step()
+            losses[name].append(float(loss.numpy()))
+        losses[name + " weights"] = [p.numpy().copy() for p in model.parameters()]
+    np.testing.assert_allclose(losses["fast"], losses["plain"], rtol=1e-10)
+    for ours, theirs in zip(losses["fast weights"], losses["plain weights"]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-12)
