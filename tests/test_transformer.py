@@ -86,3 +86,141 @@ def test_layer_norm_is_profiled_and_counted():
     assert rows["layer_norm"].flops == 7 * 64 and rows["layer_normBackward"].flops == 11 * 64, rows
     report = bm.count_flops(norm, tt.tensor(np.zeros((4, 16), np.float32)))
     assert report.not_counted == [] and report.forward == 7 * 64, report
+
+
+from tinytorch.transformer import GPT, Block, GPTConfig, causal_lm_loss, sample_next  # noqa: E402
+
+
+def torch_block(ours: Block):
+    "A PyTorch pre-norm block with the same parameter names, loaded with `ours`' weights (float64)."
+    E, heads = ours.attn.embed_dim, ours.attn.num_heads
+
+    class TorchBlock(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1, self.ln_2 = torch.nn.LayerNorm(E, dtype=torch.float64), torch.nn.LayerNorm(E, dtype=torch.float64)
+            self.attn = torch.nn.MultiheadAttention(E, heads, batch_first=True, dtype=torch.float64)
+            self.mlp = torch.nn.Sequential(torch.nn.Linear(E, 4 * E, dtype=torch.float64),
+                                           torch.nn.GELU(approximate=ours.mlp[1].approximate),
+                                           torch.nn.Linear(4 * E, E, dtype=torch.float64), torch.nn.Dropout(0.0))
+
+        def forward(self, x):
+            T = x.shape[1]
+            h = self.ln_1(x)
+            mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
+            return x + self.mlp(self.ln_2(x))
+
+    theirs = TorchBlock()
+    theirs.load_state_dict({name: torch.tensor(p.numpy()) for name, p in ours.named_parameters()})
+    return theirs
+
+
+@needs_torch
+def test_block_matches_torch():
+    tt.manual_seed(0)
+    ours = Block(16, 4, dtype=tt.float64)
+    for p in ours.parameters():  # not the initial ones (biases 0, norms 1): every parameter matters
+        p.data[...] = rng.standard_normal(p.shape) * 0.3
+    theirs = torch_block(ours)
+    x = rng.standard_normal((2, 7, 16))
+    a, t = tt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = ours(a), theirs(t)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    grad = rng.standard_normal(out.shape)
+    out.backward(tt.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-11)
+    theirs_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(), rtol=1e-9, atol=1e-11, err_msg=name)
+
+
+def small_gpt(**kwargs) -> GPT:
+    tt.manual_seed(0)
+    config = dict(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16)
+    return GPT(GPTConfig(**{**config, **kwargs}), dtype=tt.float64)
+
+
+def test_gpt_shapes_tying_and_parameter_count():
+    model = small_gpt()
+    ids = rng.integers(0, 13, (3, 8))
+    assert model(ids).shape == (3, 8, 13)
+    assert model.lm_head.weight is model.wte.weight
+    names = [name for name, _ in model.named_parameters()]
+    assert "lm_head.weight" not in names and "wte.weight" in names  # a shared parameter once
+    E, L, V = 16, 2, 13
+    per_block = 4 * E * E + 4 * E + 8 * E * E + 5 * E + 4 * E  # attention, MLP, two layer norms
+    assert model.num_parameters() == L * per_block + V * E + 2 * E
+    assert model.num_parameters(non_embedding=False) == model.num_parameters() + 8 * E
+    untied = small_gpt(tie_weights=False)
+    assert untied.num_parameters() == model.num_parameters() + V * E
+    with pytest.raises(ValueError, match="block_size"):
+        model(rng.integers(0, 13, (1, 9)))
+
+
+def test_gpt_is_causal_and_trains():
+    model = small_gpt()
+    ids = rng.integers(0, 13, (2, 8))
+    logits = model(ids).numpy()
+    changed = ids.copy()
+    changed[:, 5] = (changed[:, 5] + 1) % 13
+    np.testing.assert_allclose(model(changed).numpy()[:, :5], logits[:, :5], rtol=0, atol=1e-12)
+    loss = causal_lm_loss(model(ids), ids)
+    assert abs(loss.item() - np.log(13)) < 0.2, loss.item()  # GPT-2's small initialisation: about uniform
+    optimizer = tt.optim.AdamW(model.parameters(), lr=1e-2)
+    pattern = np.tile(np.arange(8) % 13, (4, 1))
+    for _ in range(60):
+        optimizer.zero_grad()
+        loss = causal_lm_loss(model(pattern), pattern)
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.1, loss.item()  # a fixed sequence is learnt
+
+
+def test_gpt_gradients_central_differences():
+    model = small_gpt(n_layer=1, n_embd=8, vocab_size=5, block_size=4)
+    ids = rng.integers(0, 5, (2, 4))
+    target = model.blocks[0].mlp[0].weight
+    loss = causal_lm_loss(model(ids), ids)
+    loss.backward()
+    analytic = target.grad.numpy()[1, 2]
+    target.data[1, 2] += 1e-6
+    up = causal_lm_loss(model(ids), ids).item()
+    target.data[1, 2] -= 2e-6
+    down = causal_lm_loss(model(ids), ids).item()
+    assert abs((up - down) / 2e-6 - analytic) < 1e-7
+
+
+def test_generate_is_seeded_and_crops_the_context():
+    model = small_gpt(block_size=4)
+    start = np.array([[1, 2, 3]])
+    a = model.generate(start, 10, generator=5).numpy()
+    assert a.shape == (1, 13) and a.dtype == np.int64 and np.array_equal(a[:, :3], start)
+    assert np.array_equal(model.generate(start, 10, generator=5).numpy(), a)
+    assert np.array_equal(model.generate(start, 10, generator=tt.Generator(5)).numpy(), a)
+    assert np.array_equal(model.generate(start, 10, generator=np.random.default_rng(5)).numpy(), a)
+    tt.manual_seed(3)
+    b = model.generate(start, 10).numpy()
+    tt.manual_seed(3)
+    assert np.array_equal(model.generate(start, 10).numpy(), b)  # None: the manual_seed generator
+    assert model.generate(np.array([4]), 3, generator=0).shape == (4,)
+    assert model.training  # generate restores the mode it found
+    with pytest.raises(ValueError, match="temperature"):
+        model.generate(start, 1, temperature=0)
+    with pytest.raises(ValueError, match="top_k"):
+        model.generate(start, 1, top_k=0)
+
+
+def test_sample_next_temperature_and_top_k():
+    r = np.random.default_rng(0)
+    logits = np.log(np.tile([0.5, 0.3, 0.15, 0.05], (40000, 1)))
+    freq = np.bincount(sample_next(logits, 1.0, None, r), minlength=4) / 40000
+    np.testing.assert_allclose(freq, [0.5, 0.3, 0.15, 0.05], atol=0.01)
+    hot = np.bincount(sample_next(logits, 2.0, None, r), minlength=4) / 40000  # p ** (1/2), renormalised
+    expected = np.sqrt([0.5, 0.3, 0.15, 0.05])
+    np.testing.assert_allclose(hot, expected / expected.sum(), atol=0.01)
+    top2 = np.bincount(sample_next(logits, 1.0, 2, r), minlength=4) / 40000
+    np.testing.assert_allclose(top2, [0.625, 0.375, 0, 0], atol=0.01)
+    assert np.array_equal(sample_next(logits[:5], 1.0, 1, r), np.zeros(5))  # top_k=1 is the argmax
+    assert set(sample_next(logits, 1.0, 10, r).tolist()) == {0, 1, 2, 3}  # top_k >= V keeps everything

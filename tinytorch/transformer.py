@@ -17,7 +17,8 @@ from .embeddings import Embedding, next_token_loss
 from .attention import MultiheadAttention
 
 # %% auto #0
-__all__ = ['layer_norm_forward', 'layer_norm_backward', 'layer_norm', 'LayerNorm']
+__all__ = ['layer_norm_forward', 'layer_norm_backward', 'layer_norm', 'LayerNorm', 'Block', 'GPTConfig', 'GPT', 'causal_lm_loss',
+           'sample_next', 'generate']
 
 # %% ../nbs/14_transformers.ipynb #layer-norm-forward
 def layer_norm_forward(x: np.ndarray, ndim: int, weight: np.ndarray | None, bias: np.ndarray | None,
@@ -100,7 +101,8 @@ class LayerNorm(Module):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 # %% ../nbs/14_transformers.ipynb #namespaces
 # PyTorch's namespaces for this module's names (`tt.nn.LayerNorm`, ...): the build reads this literal
@@ -108,3 +110,155 @@ __torch_namespaces__ = {
     "nn": ["LayerNorm"],
     "nn.functional": ["layer_norm"],
 }
+
+# %% ../nbs/14_transformers.ipynb #block
+class Block(Module):
+    """A pre-norm transformer block (GPT-2's): x + attention(ln_1(x)), then x + mlp(ln_2(x)), with causal
+    multi-head self-attention (module 13) and an MLP Linear(E, 4E), GELU, Linear(4E, E), Dropout."""
+
+    def __init__(self, n_embd: int, n_head: int, dropout: float = 0.0, bias: bool = True, dtype: Any = None):
+        self.ln_1 = LayerNorm(n_embd, bias=bias, dtype=dtype)
+        self.attn = MultiheadAttention(n_embd, n_head, dropout=dropout, bias=bias, batch_first=True, dtype=dtype)
+        self.resid_dropout = Dropout(dropout)
+        self.ln_2 = LayerNorm(n_embd, bias=bias, dtype=dtype)
+        self.mlp = Sequential(Linear(n_embd, 4 * n_embd, bias=bias, dtype=dtype), GELU(),
+                              Linear(4 * n_embd, n_embd, bias=bias, dtype=dtype), Dropout(dropout))
+
+    def attend(self, x: Tensor) -> Tensor:
+        "The attention branch: causal self-attention of ln_1(x), (B, T, E) -> (B, T, E)."
+        h = self.ln_1(x)
+        return self.resid_dropout(self.attn(h, h, h, need_weights=False, is_causal=True)[0])
+
+    def forward(self, x: Tensor) -> Tensor:
+        "(B, T, E) -> (B, T, E): the two residual updates."
+        x = x + self.attend(x)
+        x = x + self.mlp(self.ln_2(x))
+        return x
+
+# %% ../nbs/14_transformers.ipynb #gpt
+@dataclass
+class GPTConfig:
+    """The sizes of a GPT: vocabulary, context length (`block_size`), layers, heads, width, dropout, biases in
+    the Linear and LayerNorm layers, and whether the language-model head shares the token table's weights."""
+    vocab_size: int = 65
+    block_size: int = 64
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+    bias: bool = True
+    tie_weights: bool = True
+
+
+def _as_ids(ids: Any) -> np.ndarray:
+    "Token ids (a Tensor, array or nested list) as an int64 array."
+    array = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"GPT: token ids must be integers, got dtype {array.dtype}")
+    return array.astype(np.int64, copy=False)
+
+
+class GPT(Module):
+    """A GPT language model (GPT-2's layout): token and learned position embeddings, `n_layer` pre-norm `Block`s,
+    a final LayerNorm and a bias-free language-model head (tied to the token table with `tie_weights`).
+    `forward(ids)` maps ids (B, T), T <= block_size, to next-token logits (B, T, vocab_size)."""
+
+    def __init__(self, config: GPTConfig, dtype: Any = None):
+        self.config = config
+        E, dropout, bias = config.n_embd, config.dropout, config.bias
+        self.wte = Embedding(config.vocab_size, E, dtype=dtype)
+        self.wpe = Embedding(config.block_size, E, dtype=dtype)
+        self.drop = Dropout(dropout)
+        self.blocks = ModuleList([Block(E, config.n_head, dropout, bias, dtype) for _ in range(config.n_layer)])
+        self.ln_f = LayerNorm(E, bias=bias, dtype=dtype)
+        self.lm_head = Linear(E, config.vocab_size, bias=False, dtype=dtype)
+        if config.tie_weights:
+            self.lm_head.weight = self.wte.weight
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        "GPT-2's initialisation: matrices N(0, 0.02), the residual projections N(0, 0.02/√(2·n_layer)); biases 0, norms 1."
+        rng, residual_std = default_generator(), 0.02 / math.sqrt(2 * self.config.n_layer)
+        for name, parameter in self.named_parameters():
+            if parameter.ndim >= 2:
+                std = residual_std if name.endswith(("out_proj.weight", "mlp.2.weight")) else 0.02
+                parameter.data[...] = rng.standard_normal(parameter.shape) * std
+            elif name.endswith("bias"):
+                parameter.data[...] = 0
+
+    def num_parameters(self, non_embedding: bool = True) -> int:
+        "The number of parameters, shared ones once; without the position table when `non_embedding` (GPT-2's count)."
+        total = sum(p.data.size for p in self.parameters())
+        return total - self.wpe.weight.data.size if non_embedding else total
+
+    def forward(self, ids: Any) -> Tensor:
+        "Logits (B, T, vocab_size) of the token after each position of `ids` (B, T)."
+        ids = _as_ids(ids)
+        if ids.ndim != 2:
+            raise ValueError(f"GPT: ids must be (batch, length), got shape {ids.shape}")
+        T = ids.shape[1]
+        if T > self.config.block_size:
+            raise ValueError(f"GPT: a sequence of {T} tokens is longer than block_size = {self.config.block_size}")
+        x = self.drop(self.wte(ids) + self.wpe(np.arange(T)))
+        for block in self.blocks:
+            x = block(x)
+        return self.lm_head(self.ln_f(x))
+
+# %% ../nbs/14_transformers.ipynb #causal-lm-loss
+def causal_lm_loss(logits: Tensor, ids: Any) -> Tensor:
+    """The mean next-token cross-entropy of `logits` (B, T, V) computed from `ids` (B, T): the logits at
+    positions 0..T-2 scored against the ids at 1..T-1."""
+    ids = _as_ids(ids)
+    return next_token_loss(logits[:, :-1], tensor(ids[:, 1:]))
+
+# %% ../nbs/14_transformers.ipynb #generate
+def sample_next(logits: np.ndarray, temperature: float, top_k: int | None, rng: np.random.Generator) -> np.ndarray:
+    """One id per row of `logits` (B, V), drawn from softmax(logits / temperature) restricted to each row's
+    `top_k` largest logits (None: all; ties with the k-th largest kept), with one uniform draw per row from
+    `rng` by the inverse CDF. Returns (B,) int64."""
+    logits = logits.astype(np.float64) / temperature
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = np.partition(logits, -top_k, axis=-1)[:, -top_k:].min(axis=-1, keepdims=True)
+        logits[logits < kth] = -np.inf
+    probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    cumulative = probabilities.cumsum(axis=-1)
+    u = rng.random((len(logits), 1)) * cumulative[:, -1:]
+    return (cumulative <= u).sum(axis=-1).astype(np.int64)
+
+
+def _numpy_rng(generator: Any) -> np.random.Generator:
+    "The NumPy generator to draw from: a seed (int), a tinytorch or NumPy Generator, or None (`manual_seed`'s)."
+    if generator is None:
+        return default_generator()
+    if isinstance(generator, (int, np.integer)):
+        return np.random.default_rng(int(generator))
+    return getattr(generator, "numpy", generator)
+
+
+def generate(self: GPT, ids: Any, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
+             generator: Any = None) -> Tensor:
+    """`ids` (B, T) followed by `max_new_tokens` ids drawn one at a time by `sample_next` from the logits at the
+    last position, each step reading at most the last `block_size` ids; returns (B, T + max_new_tokens) int64
+    (a 1-d `ids` gives a 1-d result). `generator`: a seed, a tinytorch or NumPy Generator, or None (the generator
+    `manual_seed` sets). Runs in evaluation mode (no dropout) without recording gradients."""
+    if temperature <= 0:
+        raise ValueError(f"generate: temperature must be positive, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"generate: top_k must be at least 1, got {top_k}")
+    out, rng, was_training = _as_ids(ids), _numpy_rng(generator), self.training
+    one_sequence = out.ndim == 1
+    out = out.reshape(1, -1) if one_sequence else out
+    if out.shape[1] == 0:
+        raise ValueError("generate needs at least one id to start from")
+    self.eval()
+    try:
+        with no_grad():
+            for _ in range(max_new_tokens):
+                logits = self(out[:, -self.config.block_size:]).data[:, -1]
+                out = np.concatenate([out, sample_next(logits, temperature, top_k, rng)[:, None]], axis=1)
+    finally:
+        self.train(was_training)
+    return tensor(out[0] if one_sequence else out)
+
+
+GPT.generate = generate
