@@ -16,6 +16,7 @@ from .data import *  # noqa: F401,F403
 from .text import *  # noqa: F401,F403
 from .embeddings import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
 from .acceleration import *  # noqa: F401,F403
 from .quantization import *  # noqa: F401,F403
 from .compression import *  # noqa: F401,F403

@@ -6,4 +6,5 @@ from ..losses import MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsL
 from ..spatial import Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d  # noqa: F401
 from ..embeddings import Embedding  # noqa: F401
 from ..attention import MultiheadAttention  # noqa: F401
+from ..transformer import LayerNorm  # noqa: F401
 from . import functional, init, utils  # noqa: F401

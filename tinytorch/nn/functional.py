@@ -7,3 +7,4 @@ from ..losses import mse_loss, cross_entropy, nll_loss, binary_cross_entropy, bi
 from ..spatial import conv2d, max_pool2d, avg_pool2d, adaptive_avg_pool2d, batch_norm  # noqa: F401
 from ..embeddings import embedding  # noqa: F401
 from ..attention import scaled_dot_product_attention  # noqa: F401
+from ..transformer import layer_norm  # noqa: F401
