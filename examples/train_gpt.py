@@ -13,7 +13,11 @@ The learning rate warms up, then follows a cosine down to a tenth of its peak. T
 the larger of step / --lr-decay-steps (--max-steps unless given) and elapsed time / --minutes: on a slow or
 loaded machine the run still anneals and ends within the time budget (then after fewer steps). The run writes to --out: `ckpt.pt`
 (model and optimizer state dicts, step, time, losses; written at each evaluation), `loss.png` (the loss
-curve) and `log.txt` (this output, with the sample at the end)."""
+curve) and `log.txt` (this output, with the sample at the end).
+
+On a machine whose cores are busy with other work, give both libraries one thread
+(`OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python examples/train_gpt.py`): at a load average of 10 on two
+cores, two BLAS threads made a tinytorch step 3.3x slower than one (they wait for each other)."""
 from __future__ import annotations
 
 import argparse
