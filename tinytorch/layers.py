@@ -357,10 +357,13 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: input of shape {x.data.shape} does not fit a weight of shape "
                          f"{weight.data.shape}: the input's last size must be in_features = "
                          f"{weight.data.shape[1]}")
-    out = x.data @ weight.data.T
+    # one 2-D product over all leading dimensions: NumPy multiplies a stack (..., n, in) @ (in, out) slice by
+    # slice, outside BLAS when the weight is transposed (up to 20x slower for GPT's (12, 64, 128) inputs)
+    rows = math.prod(x.data.shape[:-1])
+    out = x.data.reshape(rows, weight.data.shape[1]) @ weight.data.T
     if bias is not None:
         out += bias.data
-    return _wrap(out)
+    return _wrap(out.reshape(x.data.shape[:-1] + weight.data.shape[:1]))
 
 
 def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bool = True,
@@ -370,8 +373,9 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
     and grad_output summed over all but the last dimension. None for the bias without one, and for
     x unless `needs_input_grad` (the first layer's input needs none: that saves a third of the work)."""
     g = grad_output.data
-    g2, x2 = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.data.shape[-1])
-    grad_x = _wrap(g @ weight.data) if needs_input_grad else None
+    rows = math.prod(g.shape[:-1])
+    g2, x2 = g.reshape(rows, g.shape[-1]), x.data.reshape(rows, x.data.shape[-1])
+    grad_x = _wrap((g2 @ weight.data).reshape(x.data.shape)) if needs_input_grad else None
     grad_bias = _wrap(g2.sum(axis=0)) if has_bias else None
     return grad_x, _wrap(g2.T @ x2), grad_bias
 

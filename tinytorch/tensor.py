@@ -23,7 +23,7 @@ __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'b
            'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
            'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
            'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
-           'randn_like', 'rand_like']
+           'multinomial', 'randn_like', 'rand_like']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -1194,6 +1194,34 @@ def randperm(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     "A random permutation of 0, ..., n - 1 (int64)."
     return _wrap(_generator.permutation(operator.index(n)).astype(int64 if dtype is None else as_dtype(dtype)),
                  requires_grad)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False) -> Tensor:
+    """`num_samples` category ids (int64) drawn from each row of `input`, (K,) or (N, K) non-negative weights
+    (not necessarily summing to 1), like `torch.multinomial`: with `replacement` by inverting the cumulative
+    sums, without by keeping the ids of the largest keys u^(1/w) (u uniform; Efraimidis and Spirakis)."""
+    weights = np.asarray(input.data, dtype=np.float64)
+    if weights.ndim not in (1, 2) or weights.shape[-1] == 0:
+        raise RuntimeError(f"multinomial: expected a 1-d or 2-d tensor of weights, got shape {weights.shape}")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise RuntimeError("multinomial: probability tensor contains either `inf`, `nan` or element < 0")
+    rows = weights.reshape(-1, weights.shape[-1])
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and num_samples > rows.shape[1]:  # PyTorch's: ids of zero weight come last, in any order
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                           f"({num_samples} > {rows.shape[1]})")
+    if replacement:  # row r's cumulative sums scaled into [r, r + 1]: one search serves every row
+        offsets = np.arange(len(rows))[:, None]
+        cdf = np.cumsum(rows, axis=1) / rows.sum(axis=1, keepdims=True) + offsets
+        cdf[:, -1] = offsets[:, 0] + 1  # rounding must not leave a uniform above a row's last edge
+        u = _generator.random((len(rows), num_samples)) + offsets
+        ids = np.searchsorted(cdf.ravel(), u, side="right") - rows.shape[1] * offsets
+    else:
+        with np.errstate(divide="ignore"):
+            keys = np.log(_generator.random(rows.shape)) / rows  # log u / w: -inf for a zero weight
+        ids = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    return _wrap(ids.reshape(weights.shape[:-1] + (num_samples,)).astype(int64))
 
 
 def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
