@@ -43,12 +43,15 @@ c.RestoreCells.add_missing_cells = True
 c.RestoreCells.missing_cell_notification = (
     "# This cell (id:{cell_id}) was missing from the submission; the grader restored it.\n")
 # RestoreCells (nbgrader's OverwriteCells), except that untouched cells with hidden tests raise no
-# "checksum has changed" warning.
+# "checksum has changed" warning. SkipAnalysis then replaces each locked `#| analysis` cell by a
+# note: those cells measure and explain, award no points, and were most of a submission's grading
+# time (students run them in their own notebooks; tests/test_analysis_cells.py runs them in CI).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "course.grading.overwrite.RestoreHiddenTests",
+    "course.grading.overwrite.SkipAnalysis",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.LimitOutput.max_lines = 200

@@ -118,20 +118,21 @@ def _grader(args):
     return grade
 
 
-def _grade_and_report(modules: list[str], students: list[str], grade, db_url: str | None = None) -> dict:
-    from .build import nbgrader_api
+def _grade_and_report(modules: list[str], students: list[str], grade, db_url: str | None = None,
+                      jobs: int | None = None) -> dict:
+    """Grade with `grade`, write the feedback of what was graded (`jobs` pages at a time, default
+    one per usable core) and print the table; the class's results."""
     from .checks import NothingToGrade, nothing_to_grade, submissions
-    from .grading.feedback import stale_feedback
+    from .grading.autograde import default_jobs
+    from .grading.feedback import generate_feedback, stale_feedback
     from .grading.report import class_results, grade_table, lost_points
 
     if not submissions(ROOT, modules, students):
         raise NothingToGrade(nothing_to_grade(ROOT, modules, students))
     grade(modules, students)
-    api = nbgrader_api(ROOT, db_url)
-    for module, student in stale_feedback(ROOT, modules, students):  # what was (re)graded since
-        result = api.generate_feedback(module, student_id=student, force=True)
-        if not result["success"]:
-            print(f"feedback for {student} · {module} failed:\n{result['log']}", file=sys.stderr)
+    stale = stale_feedback(ROOT, modules, students)  # what was (re)graded since
+    for error in generate_feedback(ROOT, stale, jobs or default_jobs(), db_url):
+        print(error, file=sys.stderr)
     results = class_results(ROOT, modules, students, db_url)
     print("\n" + grade_table(results, modules))
     lost = lost_points(results)
@@ -143,7 +144,7 @@ def _grade_and_report(modules: list[str], students: list[str], grade, db_url: st
 
 def cmd_grade(args) -> int:
     modules, students, misnamed = _selection(args)
-    results = _grade_and_report(modules, students, _grader(args), args.db_url)
+    results = _grade_and_report(modules, students, _grader(args), args.db_url, args.jobs)
     return _exit_code(results, misnamed)
 
 
@@ -172,10 +173,10 @@ def cmd_demo(args) -> int:
     students = demo.make_submissions(ROOT, modules)
     print(f"demo class: {', '.join(students)}")
     graded = _modules(args)
-    results = _grade_and_report(graded, students, _local_grader(args.jobs))
-    mismatches = demo.grade_mismatches(ROOT, results, graded)
+    results = _grade_and_report(graded, students, _local_grader(args.jobs), jobs=args.jobs)
+    mismatches = demo.grade_mismatches(ROOT, results, graded) + demo.reference_errors(ROOT, graded)
     if mismatches:
-        print("\nDEMO GRADES DIFFER FROM demo/*/expected.json:\n" + "\n".join(mismatches))
+        print("\nDEMO GRADES DIFFER FROM demo/*/expected.json (or the reference raised):\n" + "\n".join(mismatches))
         return 1
     print("\nEvery demo grade is as expected (demo/*/expected.json).")
     return 0

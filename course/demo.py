@@ -103,12 +103,22 @@ def submission(root: Path, module: str, student: str) -> nbformat.NotebookNode:
     return nb
 
 
-def make_submissions(root: Path, modules: list[str]) -> list[str]:
-    "Write submitted/<student>/<module>/ for every demo student; return the students."
+def reference_copy(root: Path, module: str, student: str) -> bool:
+    """Whether `student` hands in `module`'s reference solution unchanged (a generated student,
+    e.g. the tamperer, with no variant for that module: its grade is the reference's)."""
+    return student not in BUILT_IN and not (root / "demo" / module / f"{student}.py").exists()
+
+
+def make_submissions(root: Path, modules: list[str], reference_copies: bool = True) -> list[str]:
+    """Write submitted/<student>/<module>/ for every demo student; return the students.
+    `reference_copies=False` leaves out the submissions that only repeat the reference (the test
+    suite grades each distinct submission once; the demo grades the whole class)."""
     shutil.rmtree(root / "submitted", ignore_errors=True)
     names = students(root, modules)
     for student in names:
         for module in modules:
+            if not reference_copies and reference_copy(root, module, student):
+                continue
             folder = root / "submitted" / student / module
             write_notebook(submission(root, module, student), folder / f"{module}.ipynb")
             (folder / "timestamp.txt").write_text("2026-09-01 12:00:00.000000 UTC\n")
@@ -126,12 +136,33 @@ def grade_mismatches(root: Path, results, modules: list[str]) -> list[str]:
     problems = []
     for module in modules:
         for student, expected in expected_grades(root, module).items():
-            if student not in results:
+            result = results.get(student, {}).get(module)
+            if (result is None or result.status == "not submitted") and reference_copy(root, module, student):
+                continue  # left out on purpose (make_submissions)
+            if result is None:
                 problems.append(f"{student} · {module}: expected, but not graded")
                 continue
-            actual = results[student][module].points
+            actual = result.points
             for group in GROUPS:
                 if abs(actual[group] - expected.get(group, 0)) > 1e-9:
                     problems.append(f"{student} · {module} · {group}: got {actual[group]:g}, "
                                     f"expected {expected.get(group, 0):g}")
+    return problems
+
+
+def reference_errors(root: Path, modules: list[str]) -> list[str]:
+    """Every cell of the reference's autograded notebooks that printed an error: the reference
+    solution must run from top to bottom in the grader's sandbox, not only pass its tests."""
+    problems = []
+    for module in modules:
+        graded = root / "autograded" / "reference" / module / f"{module}.ipynb"
+        if not graded.exists():
+            problems.append(f"reference · {module}: no autograded notebook")
+            continue
+        for index, cell in enumerate(read_notebook(graded).cells):
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    problems.append(f"reference · {module} · cell {index} "
+                                    f"({cell.metadata.get('nbgrader', {}).get('grade_id')}): "
+                                    f"{output.ename}: {output.evalue}"[:300])
     return problems

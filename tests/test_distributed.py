@@ -72,9 +72,11 @@ def worker_course(tmp_path_factory) -> Path:
 
 
 def demo_class(folder: Path) -> tuple[Path, list[str]]:
-    "A coordinator's course with the demo class submitted for MODULE."
+    """A coordinator's course with the demo class submitted for MODULE (each distinct submission
+    once: no student that only repeats the reference)."""
     root = copy_course(folder)
-    return root, demo.make_submissions(root, [MODULE])
+    students = demo.make_submissions(root, [MODULE], reference_copies=False)
+    return root, [s for s in students if (root / "submitted" / s / MODULE).is_dir()]
 
 
 def group_points(scores: dict[str, float]) -> dict[str, float]:

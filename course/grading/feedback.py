@@ -93,3 +93,37 @@ def stale_feedback(root: Path, modules: list[str], students: list[str]) -> list[
             if graded.exists() and (not page.exists() or page.stat().st_mtime_ns < graded.stat().st_mtime_ns):
                 stale.append((module, student))
     return stale
+
+
+_API = None  # a worker process's nbgrader API (set by _open_api)
+
+
+def _open_api(root: Path, db_url: str | None) -> None:
+    global _API
+    from ..build import nbgrader_api
+
+    _API = nbgrader_api(root, db_url)
+
+
+def _feedback_page(pair: tuple[str, str]) -> str | None:
+    "Write one feedback page with this process's API; nbgrader's log if it failed."
+    module, student = pair
+    result = _API.generate_feedback(module, student_id=student, force=True)
+    return None if result["success"] else f"feedback for {student} · {module} failed:\n{result['log']}"
+
+
+def generate_feedback(root: Path, pairs: list[tuple[str, str]], jobs: int = 1,
+                      db_url: str | None = None) -> list[str]:
+    """Feedback pages for the (module, student) `pairs`, `jobs` processes at a time (nbgrader
+    converts one notebook at a time, a second or two each: a class of hundreds needs the cores);
+    the error report of every page that failed, the others written regardless."""
+    if jobs <= 1 or len(pairs) <= 1:
+        _open_api(root, db_url)
+        return [error for error in map(_feedback_page, pairs) if error]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # spawn, not fork: the coordinator may hold threads (a Dask client, a progress bar)
+    with ProcessPoolExecutor(min(jobs, len(pairs)), mp_context=get_context("spawn"),
+                             initializer=_open_api, initargs=(root, db_url)) as pool:
+        return [error for error in pool.map(_feedback_page, pairs) if error]

@@ -1,5 +1,5 @@
 """nbgrader's OverwriteCells (as RestoreCells: deleted cells restored in place) without its false alarm
-on hidden tests (configured in nbgrader_config.py).
+on hidden tests, and analysis cells left out of grading (both configured in nbgrader_config.py).
 
 `nbgrader generate_assignment` saves each test cell to the gradebook with its hidden tests and then
 removes them from the release. So when grading, every untouched cell with hidden tests differs from
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import nbformat
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
+from ..notebooks import cell_role
 from .execute import RestoreCells
 
 
@@ -37,3 +38,30 @@ class RestoreHiddenTests(RestoreCells):
             if source is not None and source != cell.source and released_source(source) == cell.source:
                 cell.source = source
         return super().preprocess_cell(cell, resources, cell_index)
+
+
+ANALYSIS_NOT_RUN = ("# Analysis cell: not run when grading (it measures and explains, and awards no points).\n"
+                    "# Run it in your own notebook to see its reading of your code.\n")
+
+
+class SkipAnalysis(NbGraderPreprocessor):
+    """Leave the course's analysis cells (`#| analysis`: measurements with confidence intervals)
+    out of grading: they award no points, yet they are the costliest cells of most notebooks
+    (55–75 % of a 01–05 reference run), and a class of hundreds pays for them once per
+    submission. Only locked cells are touched, after RestoreCells has put the course's source
+    back, so a student can neither skip a test nor add an analysis cell that escapes grading.
+    Configured in nbgrader_config.py; remove it there to run them."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        meta = cell.metadata.get("nbgrader", {})
+        if (cell.cell_type == "code" and meta.get("locked") and not meta.get("grade")
+                and not meta.get("solution") and _is_analysis(cell.source)):
+            cell.source = ANALYSIS_NOT_RUN
+        return cell, resources
+
+
+def _is_analysis(source: str) -> bool:
+    try:
+        return cell_role(source).analysis
+    except ValueError:  # not the course's own cell: run it as it is
+        return False
