@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 WITH_TORCH=1 bash scripts/setup.sh   # PyTorch too: the reference the library is checked against
 bash scripts/install_browser.sh   # Chromium (Debian package) for tests/browser; fails loudly if it cannot
 bash scripts/install_postgres.sh  # PostgreSQL server binaries for the shared-gradebook test (tests/test_distributed.py)
-exec .venv/bin/python -m pytest "$@"
+# Two workers (CI has 2 cores), each running whole test files (--dist loadfile: a file's fixtures,
+# e.g. the graded demo class, are built once); TEST_WORKERS=0 runs everything in this process.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"
