@@ -18,6 +18,7 @@ from .embeddings import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .acceleration import *  # noqa: F401,F403
+from .caching import *  # noqa: F401,F403
 from .quantization import *  # noqa: F401,F403
 from .compression import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
