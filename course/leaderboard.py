@@ -102,7 +102,7 @@ def collect(root: Path, module: str = MODULE, db_url: str | None = None) -> Lead
     from .notebooks import read_notebook
 
     graded = root / "autograded"
-    students = sorted(p.parent.name for p in graded.glob(f"*/{module}/{module}.ipynb"))
+    students = sorted(p.parent.parent.name for p in graded.glob(f"*/{module}/{module}.ipynb"))
     if not students:
         raise NothingToGrade(f"nothing graded for {module}: no {graded.name}/<student>/{module}/{module}.ipynb; "
                              f"run `python -m course grade --module {module}` first")
@@ -142,7 +142,7 @@ def pareto_png(entries: list[Entry]) -> bytes:
         ax.axvline(3 if ratio == "latency_ratio" else 4, color="gray", ls=":", lw=0.8, label="target")
         ax.set_xscale("log")
         ax.set(xlabel=label, ylabel="test accuracy (%)")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
