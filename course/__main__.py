@@ -1,7 +1,7 @@
 """Command line of the course tooling: `python -m course COMMAND`.
 
 Maintainers:  export, build, check, stats, lab
-Instructors:  grade, report, demo, kit (the student kit: notebooks, checkpoints, the tito CLI)
+Instructors:  grade, report, leaderboard, demo, kit (the student kit: notebooks, checkpoints, the tito CLI)
 Students:     student build DIR, student lab DIR (or, from the kit, `tito`)
 """
 from __future__ import annotations
@@ -182,6 +182,23 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_leaderboard(args) -> int:
+    "The capstone's class leaderboard (course/leaderboard.py) as one HTML file, from what grading recorded."
+    from .leaderboard import MODULE, write_leaderboard
+
+    start = time.perf_counter()
+    out = Path(args.out)
+    args.module = args.module or [MODULE]
+    board = write_leaderboard(ROOT, out, _modules(args)[0], args.db_url)
+    measured = sum(e.measured for e in board.entries)
+    print(f"leaderboard of {board.module}: {len(board.entries)} graded submission(s), {measured} with measured "
+          f"figures → {out} ({time.perf_counter() - start:.1f} s)")
+    for entry in board.entries:
+        if entry.note:
+            print(f"  {entry.student}: {entry.note}")
+    return 0
+
+
 def cmd_student(args) -> int:
     from . import student
     from .library import DATA
@@ -254,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     _jobs_option(sub.choices["grade"])
     sub.choices["grade"].add_argument("--regrade", action="store_true",
                                       help="grade again submissions that are unchanged since they were graded")
+    p = sub.add_parser("leaderboard", help="the capstone's class leaderboard (table and Pareto plot) as one HTML file")
+    p.add_argument("--module", action="append", help="the capstone module (default: 20_capstone)")
+    p.add_argument("--out", default="leaderboard.html", help="the HTML file to write (default: leaderboard.html)")
+    p.add_argument("--db-url", metavar="URL", help="the gradebook (default: gradebook.db in the course folder)")
     p = sub.add_parser("student", help="build your own library from your notebooks (and open JupyterLab)")
     p.add_argument("action", choices=["build", "lab"])
     p.add_argument("folder", help="the folder holding your NN_name/NN_name.ipynb notebooks "
@@ -267,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.options = extra  # JupyterLab's options, for `student lab DIR --allow-root ...`
     handler = {"export": cmd_export, "build": cmd_build, "check": cmd_check, "stats": cmd_stats, "demo": cmd_demo,
-               "grade": cmd_grade, "report": cmd_report, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
+               "grade": cmd_grade, "report": cmd_report, "leaderboard": cmd_leaderboard, "student": cmd_student, "kit": cmd_kit, "lab": cmd_lab}[args.command]
     from .grading.distributed import DistributedError
     from .grading.gradebook import GradebookLocked
     from .grading.sandbox import SandboxError
