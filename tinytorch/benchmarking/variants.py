@@ -190,11 +190,11 @@ def _html_table(header: list[str], cells: list[list[str]]) -> str:
 
 
 def benchmark_variants(models: Mapping[str, Callable[[Any], Any]], data: Any, labels: Any = None, *,
-                       baseline: str = "baseline", samples: int = 7, min_time: float = 5e-3,
+                       baseline: str = "baseline", samples: int = 7, min_time: float = 5e-3, repeats: int = 3,
                        **options) -> VariantReport:
     """`benchmark_suite` over `models` (options go to it), then every variant against `baseline`: its speed-up
     timed side by side with the baseline (`compare_functions`: alternating paired rounds, so load hits both
-    alike), its weights' bytes as stored (17's `model_nbytes`: an int8 code is one byte), its peak memory and
+    alike; each sample the best of `repeats`), its weights' bytes as stored (17's `model_nbytes`: an int8 code is one byte), its peak memory and
     its accuracy, as ratios. The variants may compute slightly different outputs (quantised, pruned)."""
     if baseline not in models:
         raise KeyError(f"no model named {baseline!r} to compare with; the models are {list(models)}")
@@ -215,7 +215,8 @@ def benchmark_variants(models: Mapping[str, Callable[[Any], Any]], data: Any, la
         if name == baseline:
             continue
         result, reference = suite.results[name], suite.results[baseline]
-        speedup = compare_functions(forward(base), forward(model), samples=samples, min_time=min_time)
+        speedup = compare_functions(forward(base), forward(model), samples=samples, min_time=min_time,
+                                    repeats=repeats)
         speedup.baseline, speedup.candidate = baseline, name
         delta = None if reference.accuracy is None else result.accuracy - reference.accuracy
         ratios[name] = VariantRatio(name, speedup, weight_bytes[baseline] / max(weight_bytes[name], 1),
