@@ -16,7 +16,8 @@ deterministically with Adam, then four variants measured by `benchmark_variants`
 
 Each variant's speed-up is timed side by side with the baseline (alternating paired rounds, so the machine's load
 hits both alike), weights are counted in bytes as stored, and peak memory is tracemalloc's peak of a forward pass.
-Then 19's Profiler on a GPT (14) trained on Tiny Shakespeare windows from a DataLoader (10, 12): the top operations
+With module 16 in the library, a fifth row: 14's GPT (4 layers, 128 wide) generating 64 ids greedily without
+and with 16's KV cache, the same ids checked, in reports/generation.md, .html, .png. Then 19's Profiler on a GPT (14) trained on Tiny Shakespeare windows from a DataLoader (10, 12): the top operations
 with the products, the attention and the data loading as separate rows.
 
 BLAS runs on one thread (threadpoolctl, when installed) so that ratios do not depend on a second busy core."""
@@ -61,6 +62,36 @@ def cnn_report(args: argparse.Namespace) -> str:
     return report.table()
 
 
+class Generation(tt.nn.Module):
+    """A GPT generating `new_tokens` ids after its input, greedily (top_k=1, so with and without the cache it must
+    draw the same ids), with or without module 16's KV cache (`generate(..., use_cache=True)`)."""
+
+    def __init__(self, model: GPT, new_tokens: int, use_cache: bool):
+        self.model, self.new_tokens, self.use_cache = model, new_tokens, use_cache
+
+    def forward(self, ids: tt.Tensor) -> tt.Tensor:
+        return self.model.generate(ids, self.new_tokens, top_k=1, use_cache=self.use_cache)
+
+
+def generation_report(args: argparse.Namespace) -> str:
+    """The `cached` variant: 14's GPT generating with and without 16's KV cache, the same ids checked (atol=0).
+    Skipped, with a message, when module 16 (tinytorch.caching) is not in the library."""
+    try:
+        import tinytorch.caching  # noqa: F401  (installs GPT.generate(..., use_cache=...))
+    except ImportError:
+        return "no 'cached' variant: module 16 (tinytorch.caching, the KV cache) is not in this library"
+    tt.manual_seed(0)
+    model = GPT(GPTConfig()).eval() if not args.quick else GPT(GPTConfig(n_layer=2, n_embd=64)).eval()
+    prompt = np.random.default_rng(0).integers(0, model.config.vocab_size, (1, 8))
+    models = {"baseline": Generation(model, args.new_tokens, use_cache=False),
+              "cached": Generation(model, args.new_tokens, use_cache=True)}
+    report = benchmark_variants(models, prompt, atol=0, samples=args.generation_samples, repeats=1)
+    paths = report.write(args.out, "generation", f"GPT generation of {args.new_tokens} ids: without and with the KV cache")
+    print(f"cached: {report.ratios['cached'].speedup.verdict}")
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return report.table()
+
+
 def gpt_profile(args: argparse.Namespace) -> str:
     text = tt.load_tinyshakespeare()[: args.characters]
     tokenizer = CharTokenizer(text)
@@ -82,14 +113,17 @@ def main() -> None:
     args = parser.parse_args()
     args.epochs, args.finetune_epochs, args.samples = (4, 1, 5) if args.quick else (10, 5, 15)
     args.steps, args.characters = (10, 20_000) if args.quick else (40, 200_000)
+    args.new_tokens, args.generation_samples = (24, 3) if args.quick else (64, 7)
     print(f"load average {os.getloadavg()[0]:.1f}; BLAS on one thread")
     with one_blas_thread():
         table = cnn_report(args)
         print(table)
+        generation = generation_report(args)
+        print(generation)
         profile = gpt_profile(args)
     print(f"\nGPT training, {args.steps} steps, top operations:\n{profile}")
     (args.out / "gpt_profile.txt").write_text(profile + "\n", encoding="utf-8")
-    (args.out / "variants.txt").write_text(table + "\n", encoding="utf-8")
+    (args.out / "variants.txt").write_text(table + "\n\n" + generation + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
