@@ -8,9 +8,10 @@ import functools
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -283,3 +284,27 @@ class _ProfilerResults:
         if path is not None:
             Path(path).write_text(json.dumps(trace))
         return trace
+
+# %% ../../nbs/19_benchmarking.ipynb #profiler-regions
+@add_methods(Profiler)
+class _ProfilerRegions:
+    @contextmanager
+    def region(self, name: str) -> Iterator[None]:
+        """Time the code inside `with profiler.region("name"):` as one operation of that name (its own row in the
+        table, its self time without the profiled calls inside it): work that is not a tensor operation."""
+        self._open()
+        try:
+            yield
+        finally:
+            self._close(name, "op")
+
+    def iterate(self, iterable: Iterable[Any], name: str = "DataLoader") -> Iterator[Any]:
+        "The items of `iterable` (e.g. a DataLoader's batches), the time to produce each one recorded as `name`."
+        iterator = iter(iterable)
+        while True:
+            with self.region(name):
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    return
+            yield item

@@ -35,11 +35,15 @@ def _report_rows(suite: SuiteResult) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def markdown_report(suite: SuiteResult, title: str = "Benchmark report", baseline: str | None = None) -> str:
-    "A Markdown report of a suite run: machine, results table, and comparisons with `baseline` (default: the first model)."
+def markdown_report(suite: SuiteResult, title: str = "Benchmark report", baseline: str | None = None,
+                    preamble: str = "") -> str:
+    """A Markdown report of a suite run: machine, `preamble` (Markdown, if any), results table, and comparisons
+    with `baseline` (default: the first model)."""
     header, rows = _report_rows(suite)
     lines = [f"# {title}", "", f"Measured {time.strftime('%Y-%m-%d %H:%M')} on "
-             + ", ".join(f"{k}: {v}" for k, v in machine_fingerprint().items()), "",
+             + ", ".join(f"{k}: {v}" for k, v in machine_fingerprint().items()), ""]
+    lines += [preamble, ""] if preamble else []
+    lines += [
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     names = list(suite.results)
@@ -50,8 +54,10 @@ def markdown_report(suite: SuiteResult, title: str = "Benchmark report", baselin
     return "\n".join(lines) + "\n"
 
 
-def html_report(suite: SuiteResult, title: str = "Benchmark report", baseline: str | None = None) -> str:
-    "A self-contained HTML report: the table, the comparisons and the comparison plot embedded as PNG."
+def html_report(suite: SuiteResult, title: str = "Benchmark report", baseline: str | None = None,
+                preamble: str = "", figure: Any = None) -> str:
+    """A self-contained HTML report: `preamble` (an HTML fragment, if any), the table, the comparisons and the
+    comparison plot (`figure`, default `plot_performance_comparison(suite)`) embedded as PNG."""
     import html as html_lib
 
     header, rows = _report_rows(suite)
@@ -62,22 +68,24 @@ def html_report(suite: SuiteResult, title: str = "Benchmark report", baseline: s
     body = "".join("<tr>" + "".join(f"<td>{html_lib.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     items = "".join(f"<li><b>{html_lib.escape(n)}</b>: {html_lib.escape(c.verdict)}</li>" for n, c in comparisons.items())
     machine = html_lib.escape(", ".join(f"{k}: {v}" for k, v in machine_fingerprint().items()))
-    image = _png_base64(plot_performance_comparison(suite))
+    image = _png_base64(figure if figure is not None else plot_performance_comparison(suite))
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html_lib.escape(title)}</title>"
             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}</style></head><body>"
-            f"<h1>{html_lib.escape(title)}</h1><p>{machine}</p><table><tr>{cells}</tr>{body}</table>"
+            f"<h1>{html_lib.escape(title)}</h1><p>{machine}</p>{preamble}<table><tr>{cells}</tr>{body}</table>"
             + (f"<h2>Compared with {html_lib.escape(baseline)}</h2><ul>{items}</ul>" if items else "")
             + f"<img alt='comparison plot' src='data:image/png;base64,{image}'></body></html>")
 
 
-def write_report(suite: SuiteResult, path: str | Path, title: str = "Benchmark report", baseline: str | None = None) -> Path:
-    "Write `markdown_report` (.md) or `html_report` (.html) to `path`, chosen by its suffix."
+def write_report(suite: SuiteResult, path: str | Path, title: str = "Benchmark report", baseline: str | None = None,
+                 preamble: str = "", figure: Any = None) -> Path:
+    """Write `markdown_report` (.md) or `html_report` (.html, with `figure` if given) to `path`, chosen by its
+    suffix; `preamble` goes before the table."""
     path = Path(path)
     if path.suffix.lower() in (".html", ".htm"):
-        path.write_text(html_report(suite, title, baseline), encoding="utf-8")
+        path.write_text(html_report(suite, title, baseline, preamble, figure), encoding="utf-8")
     elif path.suffix.lower() == ".md":
-        path.write_text(markdown_report(suite, title, baseline), encoding="utf-8")
+        path.write_text(markdown_report(suite, title, baseline, preamble), encoding="utf-8")
     else:
         raise ValueError(f"write_report writes .md or .html files, got {path.name!r}")
     return path

@@ -219,9 +219,19 @@ def _suite_results(results: Any) -> list[PerformanceResult]:
     return list(results)
 
 
-def plot_performance_comparison(results: Any, figure: Any = None) -> Any:
+def _label_ratios(ax: Any, bars: Any, ratios: Sequence[float], suffix: str) -> None:
+    "Write each bar's ratio against the baseline above it (e.g. '2.10x faster')."
+    for bar, ratio in zip(bars, ratios):
+        ax.annotate(f"{ratio:.2f}x {suffix}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                    va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+
+
+def plot_performance_comparison(results: Any, figure: Any = None, baseline: str | None = None,
+                                speedups: Mapping[str, float] | None = None) -> Any:
     """A matplotlib Figure: median latency with its confidence interval, peak memory, and accuracy
-    against latency with the Pareto front (models no other model beats on both)."""
+    against latency with the Pareto front (models no other model beats on both). With `baseline` (a model's
+    name), each bar is labelled with its ratio against it: the speed-up from `speedups` (by name, e.g. timed
+    side by side) or else the ratio of the medians, and how many times less peak memory."""
     Figure = _figure_class()
 
     items = _suite_results(results)
@@ -236,10 +246,19 @@ def plot_performance_comparison(results: Any, figure: Any = None) -> Any:
     cis = np.array([r.latency.ci for r in items]) * 1e3
     errors = np.abs(np.stack([medians - cis[:, 0], cis[:, 1] - medians]))
     colors = [f"C{i % 10}" for i in range(len(items))]
-    ax_time.bar(names, medians, yerr=errors, capsize=4, color=colors)
+    time_bars = ax_time.bar(names, medians, yerr=errors, capsize=4, color=colors)
     ax_time.set_ylabel("latency (ms), 95% CI")
     ax_time.set_title("time per batch")
-    ax_memory.bar(names, [r.peak_memory for r in items], color=colors)
+    memory_bars = ax_memory.bar(names, [r.peak_memory for r in items], color=colors)
+    if baseline is not None:
+        base = next((r for r in items if r.name == baseline), None)
+        if base is None:
+            raise KeyError(f"no model named {baseline!r} to label ratios against; the results have {names}")
+        speedups = speedups or {}
+        _label_ratios(ax_time, time_bars, [speedups.get(r.name, base.latency.median / r.latency.median)
+                                           for r in items], "faster")
+        _label_ratios(ax_memory, memory_bars, [base.peak_memory_bytes / max(r.peak_memory_bytes, 1) for r in items],
+                      "less")
     ax_memory.set_ylabel("peak memory (MB)")
     ax_memory.set_title("memory")
     for ax in (ax_time, ax_memory):
