@@ -1,6 +1,7 @@
 """Checkpoint of 15_acceleration, run by `tito checkpoint` against the student's own library (each `check_*`
 function a step, in order, in a fresh process; see 01_setup.checkpoint.py)."""
-CAPABILITY = "09's CNN trains with the same numbers, faster: tiled pooling, channels-last convolution, fused loss"
+CAPABILITY = ("09's CNN and 14's GPT train with the same numbers, faster: tiled pooling, channels-last convolution, "
+              "fused loss, GELU and LayerNorm")
 LIMIT = ("The step is now bound by a Python call per operation; what is left to save is work done twice. Generation "
          "with 14's GPT recomputes the keys and values of the whole prefix for every new token; 16 caches them.")
 
@@ -62,3 +63,25 @@ def check_accelerated_cnn():
             optimizer.step()
         losses.append(float(loss.data))
     assert abs(losses[0] - losses[1]) < 1e-8, f"after 3 steps the accelerated CNN's loss is {losses[1]:.10f}, 09's {losses[0]:.10f}"
+
+
+def check_accelerated_gpt():
+    "the accelerated GPT (fused GELU and LayerNorm) has 14's loss and gradients"
+    import numpy as np
+
+    from tinytorch import manual_seed
+    from tinytorch.acceleration import accelerate, fused_causal_lm_loss
+    from tinytorch.transformer import GPT, GPTConfig, causal_lm_loss
+    ids = np.random.default_rng(1).integers(0, 9, (2, 6))
+    results = []
+    for fast in (False, True):
+        manual_seed(0)
+        model = GPT(GPTConfig(vocab_size=9, block_size=6, n_layer=1, n_head=2, n_embd=8), dtype=np.float64)
+        model, loss_fn = (accelerate(model), fused_causal_lm_loss) if fast else (model, causal_lm_loss)
+        loss = loss_fn(model(ids), ids)
+        loss.backward()
+        results.append((float(loss.data), model.blocks[0].mlp[0].weight.grad.data.copy()))
+    (plain_loss, plain_grad), (fast_loss, fast_grad) = results
+    assert abs(plain_loss - fast_loss) < 1e-10 and np.allclose(plain_grad, fast_grad, rtol=1e-8, atol=1e-12), (
+        f"the accelerated GPT's loss {fast_loss:.10f} (14's {plain_loss:.10f}) or its first MLP weight's gradient "
+        f"(largest difference {np.abs(plain_grad - fast_grad).max():.3g}) differs from 14's GPT's")

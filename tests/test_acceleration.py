@@ -1,14 +1,18 @@
 """Module 15's fast pieces equal the plain ones: tiled max pooling and channels-last convolution against 09's
-functions, fused cross-entropy against 05's (values and gradients in float64, central differences, PyTorch 2.13),
-blocked_matmul against `@`, and `accelerate(model)` on 09's CNN over several Adam steps."""
+functions, fused cross-entropy against 05's, fused GELU against 03's and fused LayerNorm against 14's (values and
+gradients in float64 and float32, central differences, PyTorch 2.13), blocked_matmul against `@`, and
+`accelerate(model)` on 09's CNN and 14's GPT over several Adam steps."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import tinytorch as tt
-from tinytorch.acceleration import (ChannelsLastConv2d, TiledMaxPool2d, accelerate, blocked_matmul, conv2d_channels_last,
-                                    fused_cross_entropy, pool_before_relu, tiled_max_pool2d)
+from tinytorch.acceleration import (ChannelsLastConv2d, FusedGELU, FusedLayerNorm, TiledMaxPool2d, accelerate,
+                                    blocked_matmul, conv2d_channels_last, fused_causal_lm_loss, fused_cross_entropy,
+                                    fused_gelu, fused_gelu_backward, fused_gelu_forward, fused_layer_norm,
+                                    pool_before_relu, tiled_max_pool2d)
+from tinytorch.transformer import GPT, GPTConfig, causal_lm_loss
 from tests.reference import (assert_gradients_match_central_differences, assert_matches_torch, backward_with,
                              leaves, needs_torch, torch)
 
@@ -178,3 +182,100 @@ def test_accelerated_cnn_trains_exactly_like_the_reference():
     np.testing.assert_allclose(losses["fast"], losses["plain"], rtol=1e-10)
     for ours, theirs in zip(losses["fast weights"], losses["plain weights"]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 4, 6)])
+def test_fused_gelu_equals_gelu(shape):
+    x = rng.standard_normal(shape) * 3
+    x.flat[0] = 4.5  # erf's second series
+    assert_same_as(fused_gelu, F.gelu, [x], rtol=1e-12, atol=1e-15)
+    assert_gradients_match_central_differences(fused_gelu, [x])
+
+
+def test_fused_gelu_float32_and_saved_arrays_unchanged():
+    x = (rng.standard_normal((4, 9)) * 4).astype(np.float32)
+    grad = rng.standard_normal(x.shape).astype(np.float32)
+    values, cdf = fused_gelu_forward(x)
+    kept_x, kept_cdf = x.copy(), cdf.copy()
+    back = fused_gelu_backward(grad, x, cdf)
+    assert values.dtype == cdf.dtype == back.dtype == np.float32
+    np.testing.assert_array_equal(x, kept_x)
+    np.testing.assert_array_equal(cdf, kept_cdf)
+    plain = F.gelu(tt.tensor(x)).numpy()
+    np.testing.assert_allclose(values, plain, rtol=1e-6, atol=1e-7)
+
+
+def test_fused_gelu_layer_falls_back_for_tanh():
+    layer = accelerate(tt.Sequential(tt.GELU(approximate="tanh")))[0]
+    assert isinstance(layer, FusedGELU)
+    x = tt.tensor(rng.standard_normal((3, 4)))
+    np.testing.assert_allclose(layer(x).numpy(), F.gelu(x, approximate="tanh").numpy())
+
+
+@pytest.mark.parametrize("shape", [(5, 8), (2, 3, 16), (1, 1)])
+@pytest.mark.parametrize("affine,bias", [(True, True), (True, False), (False, False)])
+def test_fused_layer_norm_equals_layer_norm(shape, affine, bias):
+    n = shape[-1]
+    arrays = [rng.standard_normal(shape) * 2 + 1]
+    if affine:
+        arrays.append(rng.standard_normal(n))
+    if bias:
+        arrays.append(rng.standard_normal(n))
+
+    def call(fn):
+        return lambda x, w=None, b=None: fn(x, n, w, b, 1e-5)
+    assert_same_as(call(fused_layer_norm), call(F.layer_norm), arrays, rtol=1e-9, atol=1e-11)
+    assert_gradients_match_central_differences(call(fused_layer_norm), arrays, rtol=1e-5, atol=1e-6)
+
+
+def test_fused_layer_norm_float32_and_fallback():
+    x = rng.standard_normal((6, 32)).astype(np.float32)
+    w, b = (tt.tensor(rng.standard_normal(32).astype(np.float32)) for _ in range(2))
+    ours = fused_layer_norm(tt.tensor(x), 32, w, b)
+    assert ours.numpy().dtype == np.float32
+    np.testing.assert_allclose(ours.numpy(), F.layer_norm(tt.tensor(x), 32, w, b).numpy(), rtol=1e-5, atol=1e-5)
+    wide = rng.standard_normal((2, 3, 4))  # over the last two axes: 14's layer_norm
+    np.testing.assert_allclose(fused_layer_norm(tt.tensor(wide), (3, 4)).numpy(), F.layer_norm(tt.tensor(wide), (3, 4)).numpy())
+    with pytest.raises(ValueError, match="normalized_shape"):
+        fused_layer_norm(tt.tensor(wide), 5)
+
+
+@needs_torch
+def test_fused_gelu_and_layer_norm_match_torch():
+    assert_matches_torch(fused_gelu, torch.nn.functional.gelu, [rng.standard_normal((3, 7)) * 3])
+    arrays = [rng.standard_normal((4, 5, 16)), rng.standard_normal(16), rng.standard_normal(16)]
+    assert_matches_torch(lambda x, w, b: fused_layer_norm(x, 16, w, b),
+                         lambda x, w, b: torch.nn.functional.layer_norm(x, (16,), w, b), arrays, rtol=1e-6, atol=1e-8)
+
+
+def test_fused_causal_lm_loss_equals_causal_lm_loss():
+    ids = rng.integers(0, 7, (3, 6))
+    assert_same_as(lambda logits: fused_causal_lm_loss(logits, ids), lambda logits: causal_lm_loss(logits, ids),
+                   [rng.standard_normal((3, 6, 7))])
+
+
+def make_gpt():
+    tt.manual_seed(0)
+    return GPT(GPTConfig(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16), dtype=tt.float64)
+
+
+def test_accelerated_gpt_trains_like_the_reference():
+    ids = rng.integers(0, 13, (4, 8))
+    plain, fast = make_gpt(), accelerate(make_gpt())
+    kinds = {type(m) for m in fast.modules()}
+    assert FusedGELU in kinds and FusedLayerNorm in kinds and tt.GELU not in kinds and tt.nn.LayerNorm not in kinds
+    assert fast.lm_head.weight is fast.wte.weight, "the tied head must stay tied"
+    results = {}
+    for name, model, loss_fn in (("plain", plain, causal_lm_loss), ("fast", fast, fused_causal_lm_loss)):
+        optimizer = tt.optim.Adam(model.parameters(), lr=3e-3)
+        results[name] = []
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = loss_fn(model(ids), ids)
+            loss.backward()
+            results[name].append([float(loss.numpy())] + [p.grad.numpy().copy() for p in model.parameters()])
+            optimizer.step()
+    for fast_step, plain_step in zip(results["fast"], results["plain"]):
+        np.testing.assert_allclose(fast_step[0], plain_step[0], rtol=1e-10)
+        for ours, theirs in zip(fast_step[1:], plain_step[1:]):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-10)

@@ -9,15 +9,19 @@ import numpy as np
 
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
 from .autograd import register_op
-from .layers import Module, ReLU, Sequential
+from .activations import _INV_SQRT_2PI, _SQRT_HALF, _erf
+from .layers import GELU, Module, ReLU, Sequential
 from .losses import _check_class_indices, _check_reduction, _reduce
 from .spatial import Conv2d, MaxPool2d, _check_conv, _pair, conv_padding, max_pool2d
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, tensor
+from .transformer import LayerNorm, _as_ids, layer_norm
 
 # %% auto #0
 __all__ = ['tile_max', 'tile_max_backward', 'tiled_max_pool2d', 'patches', 'patches_backward', 'conv2d_channels_last',
-           'softmax_cross_entropy', 'softmax_cross_entropy_backward', 'fused_cross_entropy', 'ChannelsLastConv2d',
-           'TiledMaxPool2d', 'pool_before_relu', 'accelerate', 'blocked_matmul']
+           'softmax_cross_entropy', 'softmax_cross_entropy_backward', 'fused_cross_entropy', 'fused_gelu_forward',
+           'fused_gelu_backward', 'fused_gelu', 'fused_layer_norm_forward', 'fused_layer_norm_backward',
+           'fused_layer_norm', 'fused_causal_lm_loss', 'ChannelsLastConv2d', 'TiledMaxPool2d', 'FusedGELU',
+           'FusedLayerNorm', 'pool_before_relu', 'accelerate', 'blocked_matmul']
 
 # %% ../nbs/15_acceleration.ipynb #tile-max
 def tile_max(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -174,6 +178,116 @@ def fused_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") 
 
 register_op("fused_cross_entropy", fused_cross_entropy)
 
+# %% ../nbs/15_acceleration.ipynb #fused-gelu
+def fused_gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The exact GELU of the float array `x`, x Φ(x), and Φ(x) = ½ (1 + erf(x/√2)) (what the backward needs): two
+    new arrays of x's shape and dtype, from one evaluation of erf."""
+    cdf = _erf(x * _SQRT_HALF)
+    cdf += 1
+    cdf *= 0.5
+    return x * cdf, cdf
+
+
+def fused_gelu_backward(grad: np.ndarray, x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """The gradient of GELU for its input: a new array grad · (Φ(x) + x φ(x)), φ(x) = exp(-x²/2) / √(2π), from the
+    forward's `cdf` = Φ(x) and one exp; `x` and `cdf` are left unchanged."""
+    out = np.multiply(x, x)
+    out *= -0.5
+    np.exp(out, out=out)
+    out *= _INV_SQRT_2PI
+    out *= x
+    out += cdf
+    out *= grad
+    return out
+
+# %% ../nbs/15_acceleration.ipynb #fused-gelu-op
+def fused_gelu(input: Tensor) -> Tensor:
+    """03's exact `gelu(input)` (approximate='none') as one node of the graph whose backward reuses the forward's
+    Φ(x): the same values and gradients, one erf series per step instead of two."""
+    x = input.data
+    values, cdf = fused_gelu_forward(x)
+    out = _wrap(values)
+    if autograd._needs_grad(input):
+        autograd._record(out, "fused_gelu", (input,), lambda grad: (fused_gelu_backward(grad, x, cdf),), saved=(x,))
+    return out
+
+
+register_op("fused_gelu", fused_gelu)
+
+# %% ../nbs/15_acceleration.ipynb #fused-layer-norm
+def fused_layer_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
+                             eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """14's `layer_norm_forward` over the last axis of `x` with two new arrays: returns `(out, xhat, rstd)`, out of
+    x's shape, xhat (rows, n) and rstd (rows, 1) (rows: all positions, n: the last axis), in x's dtype. Row means
+    are matrix-vector products."""
+    n = x.shape[-1]
+    rows = x.reshape(-1, n)
+    average = np.full(n, 1.0 / n, dtype=x.dtype)
+    xhat = rows - (rows @ average)[:, None]
+    out = np.multiply(xhat, xhat)
+    rstd = out @ average  # the variance, then 1 / sqrt(variance + eps) in place
+    rstd += eps
+    np.sqrt(rstd, out=rstd)
+    np.reciprocal(rstd, out=rstd)
+    rstd = rstd[:, None]
+    xhat *= rstd
+    if weight is None:
+        out[...] = xhat
+    else:
+        np.multiply(xhat, weight, out=out)
+    if bias is not None:
+        out += bias
+    return out.reshape(x.shape), xhat, rstd
+
+
+def fused_layer_norm_backward(grad: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, weight: np.ndarray | None,
+                              has_bias: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The gradients of `fused_layer_norm_forward` for x (grad's shape), the weight and the bias (None without a
+    bias), from the output's gradient and the forward's xhat and rstd, by the closed form."""
+    n = grad.shape[-1]
+    g = grad.reshape(-1, n)
+    ones, average = np.ones(len(g), dtype=g.dtype), np.full(n, 1.0 / n, dtype=g.dtype)
+    g_xhat = g * xhat
+    grad_weight = ones @ g_xhat
+    grad_bias = ones @ g if has_bias else None
+    if weight is None:
+        h = g.copy()
+    else:
+        h = g * weight
+        g_xhat *= weight  # now h · xhat
+    mean_h_xhat, mean_h = (g_xhat @ average)[:, None], (h @ average)[:, None]
+    np.multiply(xhat, mean_h_xhat, out=g_xhat)
+    h -= g_xhat
+    h -= mean_h
+    h *= rstd
+    return h.reshape(grad.shape), grad_weight, grad_bias
+
+
+def fused_layer_norm(input: Tensor, normalized_shape: int | tuple[int, ...] | list[int], weight: Tensor | None = None,
+                     bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """14's `layer_norm` as one node computed by `fused_layer_norm_forward/backward` when it normalises the last axis
+    only: the same values and gradients. Over several axes (or with a shape that does not fit), 14's layer_norm."""
+    x = input.data
+    if tuple(np.atleast_1d(normalized_shape)) != x.shape[-1:] or x.ndim == 0:
+        return layer_norm(input, normalized_shape, weight, bias, eps)
+    w = None if weight is None else weight.data
+    values, xhat, rstd = fused_layer_norm_forward(x, w, None if bias is None else bias.data, eps)
+    out = _wrap(values)
+    if autograd._needs_grad(input, weight, bias):
+        autograd._record(out, "fused_layer_norm", (input, weight, bias),
+                         lambda grad: fused_layer_norm_backward(grad, xhat, rstd, w, bias is not None),
+                         saved=() if w is None else (w,))
+    return out
+
+
+register_op("fused_layer_norm", fused_layer_norm)
+
+
+def fused_causal_lm_loss(logits: Tensor, ids: Any) -> Tensor:
+    "14's `causal_lm_loss(logits, ids)` by `fused_cross_entropy`: the same value and gradients."
+    ids = _as_ids(ids)
+    return fused_cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tensor(ids[:, 1:].reshape(-1)))
+
 # %% ../nbs/15_acceleration.ipynb #accelerate
 class ChannelsLastConv2d(Conv2d):
     "A `Conv2d` that runs `conv2d_channels_last` when it can (stride 1, dilation 1, one group), 09's conv2d otherwise."
@@ -195,7 +309,21 @@ class TiledMaxPool2d(MaxPool2d):
         return super().forward(x)
 
 
-_FAST_LAYERS = {Conv2d: ChannelsLastConv2d, MaxPool2d: TiledMaxPool2d}
+class FusedGELU(GELU):
+    "A `GELU` that runs `fused_gelu` for the exact form, 03's gelu for approximate='tanh'."
+
+    def forward(self, x: Tensor) -> Tensor:
+        return fused_gelu(x) if self.approximate == "none" else super().forward(x)
+
+
+class FusedLayerNorm(LayerNorm):
+    "A `LayerNorm` that runs `fused_layer_norm` (14's layer_norm when it normalises over several axes)."
+
+    def forward(self, input: Tensor) -> Tensor:
+        return fused_layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+_FAST_LAYERS = {Conv2d: ChannelsLastConv2d, MaxPool2d: TiledMaxPool2d, GELU: FusedGELU, LayerNorm: FusedLayerNorm}
 
 
 def pool_before_relu(model: Module) -> Module:
@@ -214,9 +342,9 @@ def pool_before_relu(model: Module) -> Module:
 
 
 def accelerate(model: Module) -> Module:
-    """`model` itself, with every `Conv2d` and `MaxPool2d` in it (at any depth) replaced by its fast version
-    sharing the same parameters and settings, and pooling moved before ReLU (`pool_before_relu`): the same
-    values and gradients, computed faster."""
+    """`model` itself, with every `Conv2d`, `MaxPool2d`, `GELU` and `LayerNorm` in it (at any depth) replaced by its
+    fast version sharing the same parameters and settings, and pooling moved before ReLU (`pool_before_relu`): the
+    same values and gradients, computed faster."""
     for module in list(model.modules()):
         for name, child in list(module.named_children()):
             fast = _FAST_LAYERS.get(type(child))
