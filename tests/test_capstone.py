@@ -37,10 +37,16 @@ def test_the_shipped_baseline():
 
 @pytest.mark.slow
 def test_train_baseline_remakes_the_shipped_weights():
-    trained, shipped = train_baseline().state_dict(), load_baseline().state_dict()
+    "The shipped weights were made with one BLAS thread (data/README.md); other summation orders differ by rounding."
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1, user_api="blas"):
+        model = train_baseline()
+    trained, shipped = model.state_dict(), load_baseline().state_dict()
     assert list(trained) == list(shipped)
     for name in shipped:
-        np.testing.assert_allclose(trained[name].data, shipped[name].data, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(trained[name].data, shipped[name].data, atol=1e-3, err_msg=name)
+    _, X_test, _, y_test = digits_images()
+    assert round(accuracy_of(model, X_test, y_test) * 359) == 352
 
 
 @pytest.mark.parametrize("index, reader, keep", [(0, 3, [2, 0, 3]), (3, 7, [5, 1])])
