@@ -14,7 +14,7 @@ from .attention import attention_forward, merge_heads
 from .autograd import no_grad
 from .embeddings import sinusoidal_positions
 from .tensor import Tensor, _wrap, tensor
-from .transformer import GPT, Block, _as_ids, _numpy_rng, sample_next
+from .transformer import GPT, Block, _as_ids, _generation_inputs, sample_next
 
 # %% auto #0
 __all__ = ['KVCache', 'cache_nbytes', 'causal_mask', 'cached_attention', 'block_forward_cached', 'forward_cached',
@@ -137,16 +137,8 @@ def generate_cached(model: GPT, ids: Any, max_new_tokens: int, temperature: floa
     prefill), then each step runs only the id just drawn. When the next id would not fit in block_size, the cache is
     refilled from the last block_size ids (the window 14 crops to). Returns (B, T + max_new_tokens) int64 (1-d for
     1-d `ids`); evaluation mode, no gradients."""
-    if temperature <= 0:
-        raise ValueError(f"generate: temperature must be positive, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"generate: top_k must be at least 1, got {top_k}")
-    out, rng, was_training = _as_ids(ids), _numpy_rng(generator), model.training
-    one_sequence = out.ndim == 1
-    out = out.reshape(1, -1) if one_sequence else out
-    if out.shape[1] == 0:
-        raise ValueError("generate needs at least one id to start from")
-    block_size = model.config.block_size
+    out, rng, one_sequence = _generation_inputs(ids, temperature, top_k, generator)
+    was_training, block_size = model.training, model.config.block_size
     cache, new = KVCache.for_model(model, batch_size=out.shape[0]), out[:, -block_size:]
     model.eval()
     try:

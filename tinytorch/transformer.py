@@ -235,21 +235,31 @@ def _numpy_rng(generator: Any) -> np.random.Generator:
     return getattr(generator, "numpy", generator)
 
 
+def _generation_inputs(ids: Any, temperature: float, top_k: int | None,
+                       generator: Any) -> tuple[np.ndarray, np.random.Generator, bool]:
+    """The checked start of a generation: `ids` as (B, T) int64, the NumPy generator to draw from, and whether
+    `ids` was one sequence (1-d: the result is then 1-d too). ValueError for a temperature <= 0, a top_k < 1 or
+    no ids."""
+    if temperature <= 0:
+        raise ValueError(f"generate: temperature must be positive, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"generate: top_k must be at least 1, got {top_k}")
+    out = _as_ids(ids)
+    one_sequence = out.ndim == 1
+    out = out.reshape(1, -1) if one_sequence else out
+    if out.shape[1] == 0:
+        raise ValueError("generate needs at least one id to start from")
+    return out, _numpy_rng(generator), one_sequence
+
+
 def generate(self: GPT, ids: Any, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
              generator: Any = None) -> Tensor:
     """`ids` (B, T) followed by `max_new_tokens` ids drawn one at a time by `sample_next` from the logits at the
     last position, each step reading at most the last `block_size` ids; returns (B, T + max_new_tokens) int64
     (a 1-d `ids` gives a 1-d result). `generator`: a seed, a tinytorch or NumPy Generator, or None (the generator
     `manual_seed` sets). Runs in evaluation mode (no dropout) without recording gradients."""
-    if temperature <= 0:
-        raise ValueError(f"generate: temperature must be positive, got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"generate: top_k must be at least 1, got {top_k}")
-    out, rng, was_training = _as_ids(ids), _numpy_rng(generator), self.training
-    one_sequence = out.ndim == 1
-    out = out.reshape(1, -1) if one_sequence else out
-    if out.shape[1] == 0:
-        raise ValueError("generate needs at least one id to start from")
+    out, rng, one_sequence = _generation_inputs(ids, temperature, top_k, generator)
+    was_training = self.training
     self.eval()
     try:
         with no_grad():
