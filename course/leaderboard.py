@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinytorch.capstone import pareto_front_max
+
 from .checks import NothingToGrade
 
 MODULE = "20_capstone"
@@ -87,14 +89,6 @@ def read_record(cells: list) -> tuple[dict | None, str]:
     return record, ""
 
 
-def pareto_front(points: list[tuple[float, float]]) -> list[int]:
-    """Indices of the points no other point dominates, both coordinates higher being better: a point is
-    dominated when another is at least as good in both and better in one. Sorted by the first coordinate."""
-    front = [i for i, (x, y) in enumerate(points)
-             if not any(ox >= x and oy >= y and (ox > x or oy > y) for ox, oy in points)]
-    return sorted(front, key=lambda i: points[i])
-
-
 def collect(root: Path, module: str = MODULE, db_url: str | None = None) -> Leaderboard:
     """Every student with a graded submission of `module`: points from the gradebook, figures from the
     autograded notebook's measuring cell. Raises NothingToGrade (exit 1) when nothing is graded."""
@@ -130,7 +124,7 @@ def pareto_png(entries: list[Entry]) -> bytes:
                                 ("latency ratio (baseline ÷ yours, higher is faster)",
                                  "size ratio (baseline bytes ÷ yours)")):
         points = [(e.value(ratio), 100 * e.value("accuracy")) for e in measured]
-        front = pareto_front(points)
+        front = pareto_front_max(points)
         ax.scatter([p[0] for p in points], [p[1] for p in points], color="tab:blue", label="students")
         ax.plot([points[i][0] for i in front], [points[i][1] for i in front], "o-", color="tab:red",
                 label="Pareto front")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tinytorch.capstone import (check_claims, digits_cnn, digits_images, load_baseline, pareto_front, prune_channels,
+from tinytorch.capstone import (check_claims, digits_cnn, digits_images, load_baseline, pareto_front_max, prune_channels,
                                 shrink_channels, top_channels, train_baseline, accuracy_of)
 from tinytorch.quantization import model_nbytes, quantize_model
 from tinytorch.spatial import Conv2d
@@ -94,5 +94,5 @@ def test_check_claims():
 
 
 def test_pareto_front():
-    assert pareto_front([(1.0, 98.0), (2.0, 97.0), (1.5, 96.0), (3.0, 90.0)]) == [0, 1, 3]
-    assert pareto_front([(1.0, 1.0), (1.0, 1.0)]) == [0, 1]
+    assert pareto_front_max([(1.0, 98.0), (2.0, 97.0), (1.5, 96.0), (3.0, 90.0)]) == [0, 1, 3]
+    assert pareto_front_max([(1.0, 1.0), (1.0, 1.0)]) == [0, 1]

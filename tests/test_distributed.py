@@ -171,7 +171,10 @@ def test_scheduler_and_two_workers_one_killed_mid_run(tmp_path, worker_course):
                 if killed or not line.startswith("["):
                     return
                 names = {a: w["name"] for a, w in client.scheduler_info()["workers"].items()}
-                busy = [(a, keys) for a, keys in client.processing().items() if keys]
+                deadline = time.monotonic() + 30  # the scheduler may not have handed out the next one yet
+                while not (busy := [(a, keys) for a, keys in client.processing().items() if keys]) \
+                        and time.monotonic() < deadline:
+                    time.sleep(0.05)
                 assert busy, "no worker has a submission left to grade: the run is too short to test this"
                 address, keys = busy[0]
                 processes[names[address]].kill()

@@ -14,7 +14,8 @@ import pytest
 
 from course import ROOT
 from course.checks import NothingToGrade
-from course.leaderboard import MODULE, RECORD_CELL, RECORD_PREFIX, collect, pareto_front, read_record, write_leaderboard
+from tinytorch.capstone import pareto_front_max as pareto_front
+from course.leaderboard import MODULE, RECORD_CELL, RECORD_PREFIX, collect, read_record, write_leaderboard
 from course.notebooks import cell_roles, read_notebook
 
 SOURCE = ROOT / "source" / MODULE / f"{MODULE}.ipynb"

@@ -101,7 +101,10 @@ def grading_processes(root: Path) -> list[psutil.Process]:
 def stop_after(grade: list[str], records: Path, count: int, how: signal.Signals) -> str:
     """Run `grade`, send it `how` once `count` submissions are recorded as graded, check that it
     stopped as it should and left no process behind; its output."""
-    grader = subprocess.Popen(grade, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C's default action, even where this test runs with SIGINT ignored (a pytest-xdist worker):
+    # a process started with SIGINT ignored keeps ignoring it, as POSIX shells expect.
+    grader = subprocess.Popen(grade, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 600
     while len(list(records.glob("*.json"))) < count and grader.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)

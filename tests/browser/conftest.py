@@ -1,6 +1,5 @@
 """Fixtures of the browser suite: one JupyterLab server for the whole session, serving a workspace
-with every module's release notebook twice (untouched, and filled in with the reference answers,
-its analysis cells replaced by a note as when grading: tests/test_analysis_cells.py runs those),
+with every module's release notebook twice (untouched, and filled in with the reference answers),
 and headless Chromium driven by Playwright.
 
 The suite FAILS (it never skips) when Chromium or Playwright is missing: run
@@ -99,7 +98,6 @@ class Workspace:
 def lab_workspace(tmp_path_factory) -> Workspace:
     from course.build import write_notebook
     from course.demo import reference_submission
-    from course.grading.overwrite import SkipAnalysis  # as when grading: test_analysis_cells runs them
 
     ws = Workspace(tmp_path_factory.mktemp("lab-workspace"))
     for module in release_modules():
@@ -107,8 +105,7 @@ def lab_workspace(tmp_path_factory) -> Workspace:
             release = COURSE / "release" / module / f"{module}.ipynb"
             ws.path("release", module).parent.mkdir(parents=True)
             shutil.copy2(release, ws.path("release", module))
-            reference, _ = SkipAnalysis().preprocess(reference_submission(COURSE, module), {})
-            write_notebook(reference, ws.path("reference", module))
+            write_notebook(reference_submission(COURSE, module), ws.path("reference", module))
         except Exception as e:  # a stale or broken build: that module's tests fail with this
             ws.problems[module] = (f"could not prepare {module}'s notebooks from {COURSE}: "
                                    f"{type(e).__name__}: {e} (run `python -m course build`?)")
