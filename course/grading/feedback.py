@@ -115,7 +115,7 @@ def _feedback_page(pair: tuple[str, str]) -> str | None:
 def generate_feedback(root: Path, pairs: list[tuple[str, str]], jobs: int = 1,
                       db_url: str | None = None) -> list[str]:
     """Feedback pages for the (module, student) `pairs`, `jobs` processes at a time (nbgrader
-    converts one notebook at a time, a second or two each: a class of hundreds needs the cores);
+    converts one notebook at a time, seconds each: a class of hundreds needs the cores);
     the error report of every page that failed, the others written regardless."""
     if jobs <= 1 or len(pairs) <= 1:
         _open_api(root, db_url)

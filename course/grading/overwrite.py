@@ -46,9 +46,9 @@ ANALYSIS_NOT_RUN = ("# Analysis cell: not run when grading (it measures and expl
 
 class SkipAnalysis(NbGraderPreprocessor):
     """Leave the course's analysis cells (`#| analysis`: measurements with confidence intervals)
-    out of grading: they award no points, yet they are the costliest cells of most notebooks
-    (55–75 % of a 01–05 reference run), and a class of hundreds pays for them once per
-    submission. Only locked cells are touched, after RestoreCells has put the course's source
+    out of grading: they award no points, yet they are among the costliest cells of a notebook
+    (22–74 % of the cell time of a 01–07 reference), and a class of hundreds pays for them once
+    per submission. Only locked cells are touched, after RestoreCells has put the course's source
     back, so a student can neither skip a test nor add an analysis cell that escapes grading.
     Configured in nbgrader_config.py; remove it there to run them."""
 
