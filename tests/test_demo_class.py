@@ -17,6 +17,7 @@ import pytest
 
 from course import demo
 from course.build import build
+from course.checks import submissions as submitted
 from course.grading.autograde import autograde
 from course.grading.feedback import generate_feedback
 from course.grading.report import class_results, grade_table, lost_points
@@ -25,11 +26,6 @@ from tests.conftest import copy_course
 from tests.test_pipeline import hidden_lines
 
 pytestmark = pytest.mark.slow
-
-
-def submitted(root: Path, modules: list[str], students: list[str]) -> list[tuple[str, str]]:
-    "The (module, student) pairs handed in."
-    return [(m, s) for m in modules for s in students if (root / "submitted" / s / m).is_dir()]
 
 
 @pytest.fixture(scope="module")

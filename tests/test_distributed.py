@@ -19,6 +19,7 @@ import pytest
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from course import ROOT, demo
+from course.checks import submissions
 from course.grading.distributed import (COURSE_ENV, CourseMismatch, SchedulerUnreachable, Task, check_workers,
                                         cluster_client, course_identity, distributed_autograde, grade_remote,
                                         gradebook_rows, gradebook_scores)
@@ -76,7 +77,7 @@ def demo_class(folder: Path) -> tuple[Path, list[str]]:
     once: no student that only repeats the reference)."""
     root = copy_course(folder)
     students = demo.make_submissions(root, [MODULE], reference_copies=False)
-    return root, [s for s in students if (root / "submitted" / s / MODULE).is_dir()]
+    return root, [student for _, student in submissions(root, [MODULE], students)]
 
 
 def group_points(scores: dict[str, float]) -> dict[str, float]:
