@@ -124,9 +124,14 @@ def _status(path: Path) -> tuple[int, int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def _under(path: Path, tops: tuple[Path, ...]) -> bool:
-    "Whether `path` is one of `tops` or inside one of them."
-    return any(path == top or top in path.parents for top in tops)
+def _under(path: Path, tops: frozenset[str]) -> bool:
+    """Whether `path` is one of `tops` (paths as strings) or inside one of them: a set lookup per level
+    of `path`, so checking every protected file stays cheap however many submissions are in flight."""
+    return str(path) in tops or any(str(parent) in tops for parent in path.parents)
+
+
+def _tops(paths: tuple[Path, ...]) -> frozenset[str]:
+    return frozenset(map(str, paths))
 
 
 class Snapshot:
@@ -148,13 +153,13 @@ class Snapshot:
 
     def restore(self, allowed: tuple[Path, ...]) -> list[str]:
         "Undo every change outside the `allowed` paths; return what had changed."
-        changed = []
+        changed, allowed_tops = [], _tops(allowed)
         for path in self._paths() - self.files.keys():
-            if not _under(path, allowed):
+            if not _under(path, allowed_tops):
                 path.unlink()
                 changed.append(f"created {path.relative_to(self.root)}")
         for path, (status, content) in self.files.items():
-            if _under(path, allowed) or (path.exists() and _status(path) == status):
+            if _under(path, allowed_tops) or (path.exists() and _status(path) == status):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
@@ -164,7 +169,8 @@ class Snapshot:
 
     def accept(self, paths: tuple[Path, ...]) -> None:
         "Take the files now under `paths` (written legitimately, e.g. by nbgrader) into the snapshot."
-        for path in [p for p in self.files if _under(p, paths)]:
+        tops = _tops(paths)
+        for path in [p for p in self.files if _under(p, tops)]:
             del self.files[path]
         self.files.update({p: (_status(p), p.read_bytes()) for p in self._paths(paths)})
 
