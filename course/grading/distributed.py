@@ -374,6 +374,7 @@ def distributed_autograde(client, root: Path = ROOT, modules: list[str] | None =
     outcomes, start = [], time.perf_counter()
     send()
     for number, future in enumerate(running, 1):
+        send()  # the freed worker grades the next submission while this one's result is written
         outcome = write_result(root, task_result(future, sent[future.key]), db_url)
         outcomes.append(outcome)
         note = "" if outcome.status == "graded" else f"  ({outcome.status}: {outcome.error or 'see ' + str(outcome.log)})"
@@ -382,7 +383,6 @@ def distributed_autograde(client, root: Path = ROOT, modules: list[str] | None =
         where = f" on {outcome.worker}" if outcome.worker else ""
         progress(f"[{number:>{len(str(len(todo)))}}/{len(todo)}] {outcome.module:<16} {outcome.student:<12} "
                  f"{outcome.seconds:5.1f} s{where}  ({time.perf_counter() - start:.0f} s elapsed){note}")
-        send()
     return outcomes
 
 
