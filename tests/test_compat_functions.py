@@ -145,7 +145,7 @@ def test_builtin_names_exist_but_are_not_star_imported():
     for name in ("sum", "max", "abs", "pow", "t", "float", "int", "bool"):
         assert hasattr(tt, name), f"tt.{name} is missing"
         assert name not in namespace, f"`from tinytorch import *` hides Python's builtin {name}"
-    assert tt.float == tt.float32 and tt.int == tt.int64 and tt.bool == tt.bool_ and tt.long == tt.int64
+    assert tt.float == tt.float32 and tt.int == tt.int32 and tt.bool == tt.bool_ and tt.long == tt.int64  # as torch.int
     assert "cat" in namespace and "where" in namespace
 
 

@@ -109,10 +109,14 @@ class Node:
 
 def _needs_grad(*inputs: Any) -> bool:
     "Whether an operation on `inputs` must be recorded: recording is on and some input requires grad."
-    if _grad_enabled:
-        for value in inputs:
-            if isinstance(value, Tensor) and value.requires_grad:
-                return True
+    return _grad_enabled and _requires_grad(inputs)
+
+
+def _requires_grad(values: tuple) -> bool:
+    "Whether some tensor among `values` requires grad."
+    for value in values:
+        if isinstance(value, Tensor) and value.requires_grad:
+            return True
     return False
 
 
@@ -188,8 +192,8 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
                 if parameter not in kwargs:
                     break
                 args += (kwargs.pop(parameter),)
-        if not _needs_grad(*args):
-            return plain(*args, **kwargs)
+        if not (_grad_enabled and _requires_grad(args)):  # `_needs_grad(*args)` without packing args again
+            return plain(*args, **kwargs) if kwargs else plain(*args)  # the hot path: no empty dict to unpack
         _grad_enabled = False  # the forward's own tensor operations are not recorded
         try:
             out = plain(*args, **kwargs)

@@ -19,8 +19,8 @@ Dim = Union[int, Sequence[int], None]
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
            'double', 'half', 'SortResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill', 'gather',
            'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose', 'mean',
-           'argmax', 'clamp', 'add_methods', 'Tensor', 'Size', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones',
-           'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
+           'argmax', 'clamp', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array', 'tensor', 'zeros',
+           'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
            'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
            'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
            'multinomial', 'randn_like', 'rand_like']
@@ -130,9 +130,9 @@ class _Attributes:
         return Size(self.data.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        "The element type, a NumPy dtype such as `float32`."
-        return self.data.dtype
+    def dtype(self) -> dtype:
+        "The element type, a tinytorch `dtype` such as `tinytorch.float32` (`np.dtype(t.dtype)` is NumPy's)."
+        return _DTYPES[self.data.dtype]
 
     @property
     def ndim(self) -> int:
@@ -201,7 +201,7 @@ class _Attributes:
         if self.data.size == 0 and self.data.ndim != 1:
             parts.append(f"size={self.data.shape}")
         if self.data.dtype not in _INFERRED.values():
-            parts.append(f"dtype=tinytorch.{self.data.dtype}")
+            parts.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
             node = repr(self.grad_fn)  # PyTorch numbers its backward classes: <MulBackward0>
             parts.append(f"grad_fn={node[:-1] + '0>' if node.endswith('Backward>') else node}")
@@ -211,22 +211,79 @@ class _Attributes:
 
 
 # %% ../nbs/02_tensor.ipynb #code-09
-float16 = np.dtype(np.float16)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
+class dtype:
+    """A tensor's element type, as PyTorch's `torch.dtype`: one object per type, printed `tinytorch.float32`.
+
+    `.dtype` is the NumPy dtype behind it, the attribute NumPy reads wherever it takes a dtype
+    (`np.zeros(3, dtype=float32)`). It equals, and hashes like, that NumPy dtype, so `t.dtype == np.float32`
+    and dict lookups by either work."""
+
+    __slots__ = ("dtype", "_name")
+
+    def __init__(self, numpy_dtype: Any, name: str):
+        self.dtype = np.dtype(numpy_dtype)
+        self._name = name  # the module-level name, which pickling and copying look up
+
+    def __repr__(self) -> str:
+        return f"tinytorch.{self.dtype}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: Any) -> bool:
+        return self.dtype == other  # NumPy's comparison: other may be a dtype, a type, a name or a tinytorch dtype
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __reduce__(self) -> str:
+        return self._name
+
+    @property
+    def is_floating_point(self) -> bool:
+        "Whether it holds floats (float16, float32, float64)."
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        "False: tinytorch has no complex dtypes."
+        return False
+
+    @property
+    def is_signed(self) -> bool:
+        "Whether it holds negative numbers too (every dtype but bool)."
+        return self.dtype.kind in "fi"
+
+    @property
+    def itemsize(self) -> int:
+        "Bytes per element."
+        return self.dtype.itemsize
+
+
+class _DtypeTable(dict):
+    "NumPy dtype → tinytorch dtype, what `Tensor.dtype` looks up; another NumPy dtype gets an object on first use."
+
+    def __missing__(self, key: np.dtype) -> dtype:
+        self[key] = made = dtype(key, str(key))
+        return made
+
+
+float16 = dtype(np.float16, "float16")
+float32 = dtype(np.float32, "float32")
+float64 = dtype(np.float64, "float64")
+int32 = dtype(np.int32, "int32")
+int64 = dtype(np.int64, "int64")
+bool_ = dtype(np.bool_, "bool_")
 
 SUPPORTED_DTYPES = (float16, float32, float64, int32, int64, bool_)
 _SUPPORTED_NAMES = ", ".join(map(str, SUPPORTED_DTYPES))
-# The dtype `tensor()` infers from Python data, by the kind NumPy reports for it (b: bool, i: int,
+_DTYPES = _DtypeTable((d.dtype, d) for d in SUPPORTED_DTYPES)
+# The (NumPy) dtype `tensor()` infers from Python data, by the kind NumPy reports for it (b: bool, i: int,
 # f: float). They are also the dtypes `repr` does not print, as in PyTorch.
-_INFERRED = {"b": bool_, "i": int64, "f": float32}
+_INFERRED = {"b": bool_.dtype, "i": int64.dtype, "f": float32.dtype}
 
 # %% ../nbs/02_tensor.ipynb #as-dtype
 def as_dtype(dtype: Any) -> np.dtype:
-    """The supported NumPy dtype that `dtype` names: a dtype, a NumPy or Python type, or a string.
+    """The supported NumPy dtype that `dtype` names: a NumPy or tinytorch dtype, a NumPy or Python type, or a string.
 
     Raises TypeError naming `dtype` and the supported dtypes when it is not one of SUPPORTED_DTYPES."""
     try:
@@ -299,8 +356,8 @@ def _shape_arg(shape: tuple) -> Shape:
 
 
 def _default(dtype: Any) -> np.dtype:
-    "The supported dtype `dtype` names, float32 for None."
-    return float32 if dtype is None else as_dtype(dtype)
+    "The supported NumPy dtype `dtype` names, float32 for None."
+    return float32.dtype if dtype is None else as_dtype(dtype)
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -1254,5 +1311,5 @@ mean, argmax, clamp = map(_function_form, ("mean", "argmax", "clamp"))
 # PyTorch's names that would hide Python's builtins after `from tinytorch import *`: in `tinytorch` (tt.sum,
 # tt.float, ...) but not in `__all__` (the export reads this literal, mapping each name to this file's name)
 __torch_only__ = {"sum": "_sum", "max": "_max", "abs": "_abs", "pow": "_pow", "t": "_t",
-                  "float": "float32", "int": "int64", "bool": "bool_"}
+                  "float": "float32", "int": "int32", "bool": "bool_"}  # torch.int is int32
 _sum, _max, _abs, _pow, _t = map(_function_form, ("sum", "max", "abs", "pow", "t"))
