@@ -27,7 +27,8 @@ from common import machine_note  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
-from tinytorch.acceleration import accelerate, blocked_matmul, conv2d_channels_last, fused_cross_entropy  # noqa: E402
+from tinytorch.acceleration import FusedAdam, accelerate, blocked_matmul, conv2d_channels_last  # noqa: E402
+from tinytorch.acceleration import fused_cross_entropy  # noqa: E402
 from tinytorch.acceleration import fused_causal_lm_loss, fused_gelu, fused_layer_norm, tiled_max_pool2d  # noqa: E402
 from tinytorch.transformer import GPT, GPTConfig, causal_lm_loss  # noqa: E402
 from tinytorch.setup import measure_ratio  # noqa: E402
@@ -108,10 +109,10 @@ def torch_causal_lm_loss(logits, ids):
     return torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
 
 
-def step_of(lib, model, loss_fn, x=BATCH_X, y=BATCH_Y):
-    "One training step (forward, backward, Adam) of `model` on the batch, as a function."
+def step_of(lib, model, loss_fn, x=BATCH_X, y=BATCH_Y, optimizer=None):
+    "One training step (forward, backward, `optimizer`'s update; None: lib's Adam) of `model` on the batch, as a function."
     x, y = lib.from_numpy(x), lib.from_numpy(y)
-    optimizer = (tt.optim if lib is tt else torch.optim).Adam(model.parameters(), lr=1e-3)
+    optimizer = (optimizer or (tt.optim if lib is tt else torch.optim).Adam)(model.parameters(), lr=1e-3)
 
     def step():
         optimizer.zero_grad()
@@ -158,14 +159,14 @@ def pieces() -> None:
 def main() -> None:
     print(machine_note(), f"load average {os.getloadavg()[0]:.1f}")
     reference = step_of(tt, cnn(tt), F.cross_entropy)
-    accelerated = step_of(tt, accelerate(cnn(tt)), fused_cross_entropy)
+    accelerated = step_of(tt, accelerate(cnn(tt)), fused_cross_entropy, optimizer=FusedAdam)
     step_ratio = measure_ratio(with_blas_threads(2, reference), with_blas_threads(1, reference), rounds=7, budget=10)
     print(f"09's step with 2 BLAS threads / 1 thread: {step_ratio.median:.2f}x ({step_ratio.low:.2f}-{step_ratio.high:.2f})")
     with threadpool_limits(limits=1, user_api="blas"):
         print("one BLAS thread from here on")
         print(f"09's step / accelerated step (goal >= 1.5): {ratio(reference, accelerated)}")
         gpt_reference = step_of(tt, gpt(tt), causal_lm_loss, GPT_IDS, GPT_IDS)
-        gpt_accelerated = step_of(tt, accelerate(gpt(tt)), fused_causal_lm_loss, GPT_IDS, GPT_IDS)
+        gpt_accelerated = step_of(tt, accelerate(gpt(tt)), fused_causal_lm_loss, GPT_IDS, GPT_IDS, FusedAdam)
         print(f"14's GPT step / accelerated GPT step (goal >= 1.5): {ratio(gpt_reference, gpt_accelerated)}")
         pieces()
         if torch is None:
