@@ -371,3 +371,21 @@ def test_fused_adam_parameters_are_views_of_one_array_and_mixed_dtypes_fall_back
     mixed(tt.tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
     optimizer.step()
     assert all(np.isfinite(p.numpy()).all() for p in mixed.parameters())
+
+
+def test_fused_adam_float32_bit_for_bit():
+    tt.manual_seed(3)
+    plain = tt.Sequential(tt.Linear(5, 7), tt.GELU(), tt.Linear(7, 3))
+    fused = tt.Sequential(tt.Linear(5, 7), tt.GELU(), tt.Linear(7, 3))
+    fused.load_state_dict(plain.state_dict())
+    x = tt.tensor(rng.standard_normal((4, 5)).astype(np.float32))
+    optimizers = tt.optim.Adam(plain.parameters(), lr=0.05, weight_decay=0.01), FusedAdam(fused.parameters(), lr=0.05,
+                                                                                          weight_decay=0.01)
+    for _ in range(3):
+        for model, optimizer in zip((plain, fused), optimizers):
+            optimizer.zero_grad()
+            (model(x) ** 2).sum().backward()
+            optimizer.step()
+    for ours, theirs in zip(fused.parameters(), plain.parameters()):
+        assert ours.numpy().dtype == np.float32
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -441,9 +441,10 @@ def accelerate(model: Module) -> Module:
 class FusedAdam(Adam):
     """Module 06's `Adam` with the same updates computed for all parameters of a group at once: the group's
     parameters are moved into one flat array (each parameter's `.data` becomes a view of it, so the model sees every
-    update), their gradients are copied into another, and one `_update`, about ten in-place NumPy calls, changes them
-    all. A group whose parameters differ in dtype, and from the first step in which some parameter of the group has
-    no gradient on, runs Adam's update parameter by parameter, on the same state."""
+    update), their gradients are copied into another, and one update of about a dozen NumPy calls, all in place
+    (`out=`, into arrays made once), changes them all: the same numbers as Adam's, bit for bit. A group whose
+    parameters differ in dtype, and from the first step in which some parameter of the group has no gradient on,
+    runs Adam's update parameter by parameter, on the same state."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
@@ -460,16 +461,15 @@ class FusedAdam(Adam):
                     if p.grad is not None:
                         self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
                 continue
-            values, exp_avg, exp_avg_sq = flat
             states = [self.state.setdefault(id(p), {}) for p in params]
             if not states[0]:  # the first step: the running means start at zero
-                exp_avg.fill(0)
-                exp_avg_sq.fill(0)
-                _share_state(params, states, exp_avg, exp_avg_sq)
-            state = {"step": states[0]["step"], "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-            self._update(values, np.concatenate([p.grad.data.ravel() for p in params]), state, group)
-            for each in states:
-                each["step"] = state["step"]
+                flat[1].fill(0)
+                flat[2].fill(0)
+                _share_state(params, states, flat[1], flat[2])
+            np.concatenate([p.grad.data.ravel() for p in params], out=flat[3])
+            _adam_in_place(*flat, states[0]["step"] + 1, group, self.decoupled_weight_decay)
+            for state in states:
+                state["step"] += 1
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         "Restore what `state_dict` saved, copied into the flat running means (per parameter if the step counts differ)."
@@ -496,9 +496,10 @@ class FusedAdamW(FusedAdam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
-def _flatten(params: list[Tensor]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The parameters' values moved into one new flat array, each parameter's `.data` now a view of it, and two flat
-    arrays of zeros for Adam's running means; None (nothing moved) when their dtypes differ."""
+def _flatten(params: list[Tensor]) -> tuple[np.ndarray, ...] | None:
+    """The parameters' values moved into one new flat array, each parameter's `.data` now a view of it, then four
+    flat arrays of its size for Adam's running means, the gradients and a scratch; None (nothing moved) when their
+    dtypes differ."""
     if len({p.data.dtype for p in params}) != 1:
         return None
     values = np.concatenate([p.data.ravel() for p in params])
@@ -506,12 +507,37 @@ def _flatten(params: list[Tensor]) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     for p in params:
         p.data = values[offset:offset + p.data.size].reshape(p.data.shape)
         offset += p.data.size
-    return values, np.zeros_like(values), np.zeros_like(values)
+    return (values,) + tuple(np.zeros_like(values) for _ in range(4))
+
+
+def _adam_in_place(param: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, grad: np.ndarray,
+                   scratch: np.ndarray, step: int, group: dict[str, Any], decoupled: bool) -> None:
+    """Module 06's Adam update (its `_update`, operation for operation, so the same numbers) of `param` at `step`
+    with the settings of `group`, computed in place: `grad` and `scratch` are overwritten, nothing is allocated."""
+    lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+    if weight_decay and decoupled:
+        param *= 1 - lr * weight_decay
+    elif weight_decay:
+        np.multiply(param, weight_decay, out=scratch)
+        grad += scratch
+    exp_avg *= beta1
+    np.multiply(grad, 1 - beta1, out=scratch)
+    exp_avg += scratch
+    exp_avg_sq *= beta2
+    np.multiply(grad, grad, out=scratch)
+    scratch *= 1 - beta2
+    exp_avg_sq += scratch
+    np.sqrt(exp_avg_sq, out=scratch)
+    scratch /= math.sqrt(1 - beta2 ** step)
+    scratch += eps
+    np.divide(exp_avg, scratch, out=scratch)
+    scratch *= lr / (1 - beta1 ** step)
+    param -= scratch
 
 
 def _share_state(params: list[Tensor], states: list[dict[str, Any]], exp_avg: np.ndarray,
                  exp_avg_sq: np.ndarray) -> None:
-    "Each parameter's Adam state made views of the flat running means, read by an update parameter by parameter."
+    "Each parameter's Adam state made views of the flat running means, so that an update parameter by parameter reads them."
     offset = 0
     for p, state in zip(params, states):
         size, shape = p.data.size, p.data.shape
