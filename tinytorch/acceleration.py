@@ -439,24 +439,31 @@ def accelerate(model: Module) -> Module:
 
 # %% ../nbs/15_acceleration.ipynb #fused-adam
 class FusedAdam(Adam):
-    """Module 06's `Adam` with the same updates computed for all parameters of a group at once: the group's
-    parameters are moved into one flat array (each parameter's `.data` becomes a view of it, so the model sees every
-    update), their gradients are copied into another, and one update of about a dozen NumPy calls, all in place
-    (`out=`, into arrays made once), changes them all: the same numbers as Adam's, bit for bit. A group whose
+    """Module 06's `Adam` with the same updates computed for all parameters of a group at once: at the first step the
+    group's parameters are moved into one flat array (each parameter's `.data` becomes a view of it, so the model sees
+    every update); at every step their gradients are copied into another, and one update of about a dozen NumPy
+    calls, all in place (`out=`, into arrays made once), changes them all: the same numbers as Adam's, bit for bit. A group whose
     parameters differ in dtype, and from the first step in which some parameter of the group has no gradient on,
     runs Adam's update parameter by parameter, on the same state."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
         super().__init__(params, lr, betas, eps, weight_decay)
-        self._flat = [_flatten(group["params"]) for group in self.param_groups]
+        self._flat: list[tuple[np.ndarray, ...] | None] = [None] * len(self.param_groups)
+        self._fused = [True] * len(self.param_groups)  # False: parameter by parameter from then on
 
     def step(self) -> None:
         "Update every parameter that has a gradient, once: one flat update per group where it can."
-        for index, (group, flat) in enumerate(zip(self.param_groups, self._flat)):
+        for index, group in enumerate(self.param_groups):
             params = group["params"]
-            if flat is None or any(p.grad is None for p in params):
-                self._flat[index] = None  # parameter by parameter from now on: their step counts may differ
+            if self._fused[index] and all(p.grad is not None for p in params):
+                if self._flat[index] is None:  # made at the first step, as Adam makes its state
+                    self._flat[index] = self._make_flat(params)
+                flat = self._flat[index]
+            else:
+                flat = None
+            if flat is None:  # parameter by parameter from now on: their step counts may differ
+                self._fused[index] = False
                 for p in params:
                     if p.grad is not None:
                         self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
@@ -471,19 +478,20 @@ class FusedAdam(Adam):
             for state in states:
                 state["step"] += 1
 
+    def _make_flat(self, params: list[Tensor]) -> tuple[np.ndarray, ...] | None:
+        "`_flatten(params)`, with the parameters' saved state (if any) adopted; None when it cannot be."
+        flat = _flatten(params)
+        states = [self.state.get(id(p), {}) for p in params]
+        return flat if flat is None or not any(states) else _adopt_state(params, states, flat)
+
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         "Restore what `state_dict` saved, copied into the flat running means (per parameter if the step counts differ)."
         super().load_state_dict(state_dict)
         for index, (group, flat) in enumerate(zip(self.param_groups, self._flat)):
             states = [self.state.get(id(p), {}) for p in group["params"]]
-            if flat is None or not any(states):
-                continue
-            if not all(states) or len({state["step"] for state in states}) > 1:
-                self._flat[index] = None
-                continue
-            for key, array in (("exp_avg", flat[1]), ("exp_avg_sq", flat[2])):
-                np.concatenate([state[key].ravel() for state in states], out=array)
-            _share_state(group["params"], states, flat[1], flat[2])
+            if flat is not None and any(states):
+                self._flat[index] = _adopt_state(group["params"], states, flat)
+                self._fused[index] = self._flat[index] is not None
 
 
 class FusedAdamW(FusedAdam):
@@ -533,6 +541,18 @@ def _adam_in_place(param: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarra
     np.divide(exp_avg, scratch, out=scratch)
     scratch *= lr / (1 - beta1 ** step)
     param -= scratch
+
+
+def _adopt_state(params: list[Tensor], states: list[dict[str, Any]],
+                 flat: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...] | None:
+    """`flat` with the parameters' Adam states copied into its running means and made views of them; None (nothing
+    changed) when some parameter has no state or the step counts differ."""
+    if not all(states) or len({state["step"] for state in states}) > 1:
+        return None
+    for key, array in (("exp_avg", flat[1]), ("exp_avg_sq", flat[2])):
+        np.concatenate([state[key].ravel() for state in states], out=array)
+    _share_state(params, states, flat[1], flat[2])
+    return flat
 
 
 def _share_state(params: list[Tensor], states: list[dict[str, Any]], exp_avg: np.ndarray,
