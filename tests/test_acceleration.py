@@ -1,5 +1,6 @@
 """Module 15's fast pieces equal the plain ones: tiled max pooling and channels-last convolution against 09's
-functions, fused cross-entropy against 05's, fused GELU against 03's and fused LayerNorm against 14's (values and
+functions, fused cross-entropy against 05's, fused GELU against 03's, fused LayerNorm and the one-node causal LM loss
+against 14's, fused self-attention against 13's MultiheadAttention, FusedAdam against 06's Adam (values and
 gradients in float64 and float32, central differences, PyTorch 2.13), blocked_matmul against `@`, and
 `accelerate(model)` on 09's CNN and 14's GPT over several Adam steps."""
 from __future__ import annotations
@@ -8,9 +9,10 @@ import numpy as np
 import pytest
 
 import tinytorch as tt
-from tinytorch.acceleration import (ChannelsLastConv2d, FusedGELU, FusedLayerNorm, TiledMaxPool2d, accelerate,
-                                    blocked_matmul, conv2d_channels_last, fused_causal_lm_loss, fused_cross_entropy,
-                                    fused_gelu, fused_gelu_backward, fused_gelu_forward, fused_layer_norm,
+from tinytorch.acceleration import (ChannelsLastConv2d, FusedAdam, FusedAdamW, FusedGELU, FusedLayerNorm,
+                                    FusedMultiheadAttention, TiledMaxPool2d, accelerate, blocked_matmul,
+                                    conv2d_channels_last, fused_causal_lm_loss, fused_cross_entropy, fused_gelu,
+                                    fused_gelu_backward, fused_gelu_forward, fused_layer_norm, fused_self_attention,
                                     pool_before_relu, tiled_max_pool2d)
 from tinytorch.transformer import GPT, GPTConfig, causal_lm_loss
 from tests.reference import (assert_gradients_match_central_differences, assert_matches_torch, backward_with,
@@ -264,6 +266,7 @@ def test_accelerated_gpt_trains_like_the_reference():
     plain, fast = make_gpt(), accelerate(make_gpt())
     kinds = {type(m) for m in fast.modules()}
     assert FusedGELU in kinds and FusedLayerNorm in kinds and tt.GELU not in kinds and tt.nn.LayerNorm not in kinds
+    assert FusedMultiheadAttention in kinds and tt.nn.MultiheadAttention not in kinds
     assert fast.lm_head.weight is fast.wte.weight, "the tied head must stay tied"
     results = {}
     for name, model, loss_fn in (("plain", plain, causal_lm_loss), ("fast", fast, fused_causal_lm_loss)):
@@ -279,3 +282,112 @@ def test_accelerated_gpt_trains_like_the_reference():
         np.testing.assert_allclose(fast_step[0], plain_step[0], rtol=1e-10)
         for ours, theirs in zip(fast_step[1:], plain_step[1:]):
             np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("is_causal", [True, False])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_self_attention_equals_multihead_attention(is_causal, bias):
+    tt.manual_seed(1)
+    layer = tt.nn.MultiheadAttention(12, 3, bias=bias, batch_first=True, dtype=tt.float64)
+    params = [layer.in_proj_weight] + ([layer.in_proj_bias] if bias else [])
+    arrays = [rng.standard_normal((2, 5, 12))] + [p.numpy().copy() for p in params]
+
+    def plain(x, weight, b=None):
+        layer.in_proj_weight, layer.in_proj_bias = weight, b
+        heads = layer.out_proj  # 13's forward up to the output projection: the projection replaced by the identity
+        layer.out_proj = lambda t: t
+        try:
+            return layer(x, x, x, need_weights=False, is_causal=is_causal)[0]
+        finally:
+            layer.out_proj = heads
+
+    assert_same_as(lambda x, weight, b=None: fused_self_attention(x, weight, b, 3, is_causal), plain, arrays)
+
+
+def test_fused_self_attention_gradients_match_central_differences():
+    arrays = [rng.standard_normal((2, 4, 6)), rng.standard_normal((18, 6)) * 0.5, rng.standard_normal(18)]
+    assert_gradients_match_central_differences(lambda x, w, b: fused_self_attention(x, w, b, 2, True), arrays)
+
+
+def test_fused_multihead_attention_falls_back_and_keeps_float32():
+    tt.manual_seed(2)
+    plain = tt.nn.MultiheadAttention(8, 2, batch_first=True)
+    fast = accelerate(tt.Sequential(plain))[0]
+    assert type(fast) is FusedMultiheadAttention and fast.in_proj_weight is plain.in_proj_weight
+    x = tt.tensor(rng.standard_normal((3, 5, 8)).astype(np.float32))
+    out, weights = fast(x, x, x, need_weights=False, is_causal=True)
+    assert weights is None and out.numpy().dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), tt.nn.MultiheadAttention.forward(fast, x, x, x, need_weights=False,
+                                                                             is_causal=True)[0].numpy(), rtol=1e-5, atol=1e-6)
+    other = tt.tensor(rng.standard_normal((3, 4, 8)).astype(np.float32))
+    for args, kwargs in (((x, x, x), {}), ((x, other, other), {"need_weights": False}),
+                         ((x, x, x), {"need_weights": False, "key_padding_mask": np.zeros((3, 5), bool)})):
+        ours, theirs = fast(*args, **kwargs), tt.nn.MultiheadAttention.forward(fast, *args, **kwargs)
+        np.testing.assert_array_equal(ours[0].numpy(), theirs[0].numpy())  # 13's forward itself: the same numbers
+
+
+def test_fused_causal_lm_loss_is_one_node_and_checks_ids():
+    logits = tt.tensor(rng.standard_normal((2, 5, 7)).astype(np.float32), requires_grad=True)
+    ids = rng.integers(0, 7, (2, 5))
+    loss = fused_causal_lm_loss(logits, ids)
+    assert loss.grad_fn.inputs[0] is logits and loss.numpy().dtype == np.float32
+    loss.backward()
+    assert logits.grad.numpy().dtype == np.float32 and not logits.grad.numpy()[:, -1].any()
+    with pytest.raises(IndexError, match="out of range"):
+        fused_causal_lm_loss(logits, np.full((2, 5), 7))
+
+
+@pytest.mark.parametrize("plain_class,fused_class,settings", [(tt.optim.Adam, FusedAdam, {}),
+                                                              (tt.optim.Adam, FusedAdam, {"weight_decay": 0.1}),
+                                                              (tt.optim.AdamW, FusedAdamW, {})])
+@pytest.mark.parametrize("gradient_missing", [False, True])
+def test_fused_adam_updates_exactly_like_adam(plain_class, fused_class, settings, gradient_missing):
+    ids = rng.integers(0, 13, (4, 8))
+    plain, fused = make_gpt(), make_gpt()
+    optimizers = plain_class(plain.parameters(), lr=1e-2, **settings), fused_class(fused.parameters(), lr=1e-2, **settings)
+    for step in range(4):
+        for model, optimizer in zip((plain, fused), optimizers):
+            optimizer.zero_grad()
+            causal_lm_loss(model(ids), ids).backward()
+            if gradient_missing and step == 2:
+                model.wpe.weight.grad = None  # from here on parameter by parameter
+            optimizer.step()
+        if step == 1:  # a saved state, loaded back into the flat running means
+            optimizers[1].load_state_dict(optimizers[1].state_dict())
+    for (name, ours), theirs in zip(fused.named_parameters(), plain.parameters()):
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
+    assert fused.lm_head.weight is fused.wte.weight
+
+
+def test_fused_adam_parameters_are_views_of_one_array_and_mixed_dtypes_fall_back():
+    model = tt.Sequential(tt.Linear(3, 4), tt.Linear(4, 2))
+    optimizer = FusedAdam(model.parameters())
+    model(tt.tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
+    optimizer.step()  # the parameters move at the first step
+    bases = {id(p.data.base) for p in model.parameters()}
+    assert len(bases) == 1 and all(p.data.dtype == np.float32 for p in model.parameters())
+    mixed = tt.Sequential(tt.Linear(3, 4), tt.Linear(4, 2, dtype=tt.float64))
+    arrays = [p.data for p in mixed.parameters()]
+    optimizer = FusedAdam(mixed.parameters(), lr=0.1)
+    assert all(p.data is a for p, a in zip(mixed.parameters(), arrays)), "mixed dtypes: the parameters stay where they were"
+    mixed(tt.tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
+    optimizer.step()
+    assert all(np.isfinite(p.numpy()).all() for p in mixed.parameters())
+
+
+def test_fused_adam_float32_bit_for_bit():
+    tt.manual_seed(3)
+    plain = tt.Sequential(tt.Linear(5, 7), tt.GELU(), tt.Linear(7, 3))
+    fused = tt.Sequential(tt.Linear(5, 7), tt.GELU(), tt.Linear(7, 3))
+    fused.load_state_dict(plain.state_dict())
+    x = tt.tensor(rng.standard_normal((4, 5)).astype(np.float32))
+    optimizers = tt.optim.Adam(plain.parameters(), lr=0.05, weight_decay=0.01), FusedAdam(fused.parameters(), lr=0.05,
+                                                                                          weight_decay=0.01)
+    for _ in range(3):
+        for model, optimizer in zip((plain, fused), optimizers):
+            optimizer.zero_grad()
+            (model(x) ** 2).sum().backward()
+            optimizer.step()
+    for ours, theirs in zip(fused.parameters(), plain.parameters()):
+        assert ours.numpy().dtype == np.float32
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -3,6 +3,7 @@
 # %% ../nbs/15_acceleration.ipynb #imports
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,10 @@ import numpy as np
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
 from .autograd import register_op
 from .activations import _INV_SQRT_2PI, _SQRT_HALF, _erf
+from .attention import MultiheadAttention, attention_backward, attention_forward, attention_mask
 from .layers import GELU, Module, ReLU, Sequential
 from .losses import _check_class_indices, _check_reduction, _reduce
+from .optimizers import Adam
 from .spatial import Conv2d, MaxPool2d, _check_conv, _pair, conv_padding, max_pool2d
 from .tensor import Tensor, _wrap, tensor
 from .transformer import LayerNorm, _as_ids, layer_norm
@@ -20,8 +23,9 @@ from .transformer import LayerNorm, _as_ids, layer_norm
 __all__ = ['tile_max', 'tile_max_backward', 'tiled_max_pool2d', 'patches', 'patches_backward', 'conv2d_channels_last',
            'softmax_cross_entropy', 'softmax_cross_entropy_backward', 'fused_cross_entropy', 'fused_gelu_forward',
            'fused_gelu_backward', 'fused_gelu', 'fused_layer_norm_forward', 'fused_layer_norm_backward',
-           'fused_layer_norm', 'fused_causal_lm_loss', 'ChannelsLastConv2d', 'TiledMaxPool2d', 'FusedGELU',
-           'FusedLayerNorm', 'pool_before_relu', 'accelerate', 'blocked_matmul']
+           'fused_layer_norm', 'fused_causal_lm_loss', 'fused_self_attention', 'ChannelsLastConv2d', 'TiledMaxPool2d',
+           'FusedGELU', 'FusedLayerNorm', 'FusedMultiheadAttention', 'pool_before_relu', 'accelerate', 'FusedAdam',
+           'FusedAdamW', 'blocked_matmul']
 
 # %% ../nbs/15_acceleration.ipynb #tile-max
 def tile_max(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -284,9 +288,70 @@ register_op("fused_layer_norm", fused_layer_norm)
 
 
 def fused_causal_lm_loss(logits: Tensor, ids: Any) -> Tensor:
-    "14's `causal_lm_loss(logits, ids)` by `fused_cross_entropy`: the same value and gradients."
-    ids = _as_ids(ids)
-    return fused_cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), tensor(ids[:, 1:].reshape(-1)))
+    """14's `causal_lm_loss(logits, ids)` as one node of the graph: `softmax_cross_entropy` of the logits at positions
+    0..T-2 against the ids at 1..T-1, whose backward writes (softmax - one_hot) / count at those positions and zeros
+    at the last one. The same value and gradients, without 14's slicing and reshaping nodes."""
+    ids, z = _as_ids(ids), logits.data
+    rows = z[:, :-1].reshape(-1, z.shape[-1])  # a copy: the last position's logits are left out
+    labels = _check_class_indices(_wrap(rows), tensor(ids[:, 1:].reshape(-1)))
+    losses, probs = softmax_cross_entropy(rows, labels)
+    out = _reduce(losses, "mean")
+    if autograd._needs_grad(logits):
+        def backward(grad: np.ndarray) -> tuple[np.ndarray]:
+            full = np.zeros_like(z)
+            scores = softmax_cross_entropy_backward(probs, labels, grad / max(len(labels), 1))
+            full[:, :-1] = scores.reshape(full[:, :-1].shape)
+            return (full,)
+        autograd._record(out, "fused_causal_lm_loss", (logits,), backward)
+    return out
+
+
+register_op("fused_causal_lm_loss", fused_causal_lm_loss)
+
+
+# %% ../nbs/15_acceleration.ipynb #fused-attention
+def _fused_self_attention_backward(grad: np.ndarray, rows: np.ndarray, weight: np.ndarray, has_bias: bool,
+                                   qkv: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray,
+                                   scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The gradients of `fused_self_attention` for its input (N, T, E), the (3E, E) weight and the bias (None
+    without one), from the output's gradient (N, T, E), the input's rows (N·T, E), the forward's heads of queries,
+    keys and values (each (N, H, T, D), views of one array) and attention weights."""
+    q = qkv[0]
+    n, h, t, d = q.shape
+    heads = grad.reshape(n, t, h, d).transpose(0, 2, 1, 3)
+    grad_qkv = np.empty((n, t, 3, h, d), dtype=grad.dtype)
+    parts = grad_qkv.transpose(2, 0, 3, 1, 4)  # (3, N, H, T, D): a view, written in place
+    parts[0], parts[1], parts[2] = attention_backward(heads, *qkv, weights, None, scale)
+    grad_qkv = grad_qkv.reshape(n * t, 3 * h * d)
+    grad_bias = grad_qkv.sum(axis=0) if has_bias else None
+    return (grad_qkv @ weight).reshape(n, t, h * d), grad_qkv.T @ rows, grad_bias
+
+
+def fused_self_attention(input: Tensor, in_proj_weight: Tensor, in_proj_bias: Tensor | None, num_heads: int,
+                         is_causal: bool = False) -> Tensor:
+    """13's multi-head self-attention of `input` (N, T, E) before the output projection, as one node: queries, keys
+    and values from one product with `in_proj_weight` (3E, E) (plus `in_proj_bias`), split into `num_heads` heads
+    by a reshape and a transpose, attended over by `attention_forward` (keys after each query masked when
+    `is_causal`) and merged: (N, T, E), the same values and gradients as 13's `MultiheadAttention` computes them."""
+    x, w = input.data, in_proj_weight.data
+    n, t, e = x.shape
+    d = e // num_heads
+    rows = x.reshape(n * t, e)
+    projected = rows @ w.T  # (N·T, 3E): the transpose is read by BLAS as it lies
+    if in_proj_bias is not None:
+        projected += in_proj_bias.data
+    qkv = tuple(projected.reshape(n, t, 3, num_heads, d).transpose(2, 0, 3, 1, 4))  # 3 x (N, H, T, D), views
+    scale = 1 / math.sqrt(d)
+    heads, weights, _ = attention_forward(*qkv, attention_mask(t, t, None, is_causal, x.dtype), scale)
+    out = _wrap(heads.transpose(0, 2, 1, 3).reshape(n, t, e))
+    if autograd._needs_grad(input, in_proj_weight, in_proj_bias):
+        autograd._record(out, "fused_self_attention", (input, in_proj_weight, in_proj_bias),
+                         lambda grad: _fused_self_attention_backward(grad, rows, w, in_proj_bias is not None, qkv,
+                                                                     weights, scale), saved=(x, w))
+    return out
+
+
+register_op("fused_self_attention", fused_self_attention)
 
 # %% ../nbs/15_acceleration.ipynb #accelerate
 class ChannelsLastConv2d(Conv2d):
@@ -323,7 +388,25 @@ class FusedLayerNorm(LayerNorm):
         return fused_layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
 
-_FAST_LAYERS = {Conv2d: ChannelsLastConv2d, MaxPool2d: TiledMaxPool2d, GELU: FusedGELU, LayerNorm: FusedLayerNorm}
+class FusedMultiheadAttention(MultiheadAttention):
+    """A `MultiheadAttention` that runs `fused_self_attention` for batch-first self-attention (query, key and value
+    the same (N, T, E) tensor) without weights returned, masks other than `is_causal`, or dropout in training; 13's
+    forward otherwise."""
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Any = None,
+                need_weights: bool = True, attn_mask: Any = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        if (query is key is value and self.batch_first and query.ndim == 3 and query.shape[-1] == self.embed_dim
+                and key_padding_mask is None and attn_mask is None and not need_weights
+                and not (self.training and self.dropout > 0)):
+            heads = fused_self_attention(query, self.in_proj_weight, self.in_proj_bias, self.num_heads, is_causal)
+            return self.out_proj(heads), None
+        return super().forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                               is_causal)
+
+
+_FAST_LAYERS = {Conv2d: ChannelsLastConv2d, MaxPool2d: TiledMaxPool2d, GELU: FusedGELU, LayerNorm: FusedLayerNorm,
+                MultiheadAttention: FusedMultiheadAttention}
 
 
 def pool_before_relu(model: Module) -> Module:
@@ -342,9 +425,9 @@ def pool_before_relu(model: Module) -> Module:
 
 
 def accelerate(model: Module) -> Module:
-    """`model` itself, with every `Conv2d`, `MaxPool2d`, `GELU` and `LayerNorm` in it (at any depth) replaced by its
-    fast version sharing the same parameters and settings, and pooling moved before ReLU (`pool_before_relu`): the
-    same values and gradients, computed faster."""
+    """`model` itself, with every `Conv2d`, `MaxPool2d`, `GELU`, `LayerNorm` and `MultiheadAttention` in it (at any
+    depth) replaced by its fast version sharing the same parameters and settings, and pooling moved before ReLU
+    (`pool_before_relu`): the same values and gradients, computed faster."""
     for module in list(model.modules()):
         for name, child in list(module.named_children()):
             fast = _FAST_LAYERS.get(type(child))
@@ -353,6 +436,135 @@ def accelerate(model: Module) -> Module:
                 replacement.__dict__.update(vars(child))
                 setattr(module, name, replacement)
     return pool_before_relu(model)
+
+# %% ../nbs/15_acceleration.ipynb #fused-adam
+class FusedAdam(Adam):
+    """Module 06's `Adam` with the same updates computed for all parameters of a group at once: at the first step the
+    group's parameters are moved into one flat array (each parameter's `.data` becomes a view of it, so the model sees
+    every update); at every step their gradients are copied into another, and one update of about a dozen NumPy
+    calls, all in place (`out=`, into arrays made once), changes them all: the same numbers as Adam's, bit for bit. A group whose
+    parameters differ in dtype, and from the first step in which some parameter of the group has no gradient on,
+    runs Adam's update parameter by parameter, on the same state."""
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr, betas, eps, weight_decay)
+        self._flat: list[tuple[np.ndarray, ...] | None] = [None] * len(self.param_groups)
+        self._fused = [True] * len(self.param_groups)  # False: parameter by parameter from then on
+
+    def step(self) -> None:
+        "Update every parameter that has a gradient, once: one flat update per group where it can."
+        for index, group in enumerate(self.param_groups):
+            params = group["params"]
+            if self._fused[index] and all(p.grad is not None for p in params):
+                if self._flat[index] is None:  # made at the first step, as Adam makes its state
+                    self._flat[index] = self._make_flat(params)
+                flat = self._flat[index]
+            else:
+                flat = None
+            if flat is None:  # parameter by parameter from now on: their step counts may differ
+                self._fused[index] = False
+                for p in params:
+                    if p.grad is not None:
+                        self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
+                continue
+            states = [self.state.setdefault(id(p), {}) for p in params]
+            if not states[0]:  # the first step: the running means start at zero
+                flat[1].fill(0)
+                flat[2].fill(0)
+                _share_state(params, states, flat[1], flat[2])
+            np.concatenate([p.grad.data.ravel() for p in params], out=flat[3])
+            _adam_in_place(*flat, states[0]["step"] + 1, group, self.decoupled_weight_decay)
+            for state in states:
+                state["step"] += 1
+
+    def _make_flat(self, params: list[Tensor]) -> tuple[np.ndarray, ...] | None:
+        "`_flatten(params)`, with the parameters' saved state (if any) adopted; None when it cannot be."
+        flat = _flatten(params)
+        states = [self.state.get(id(p), {}) for p in params]
+        return flat if flat is None or not any(states) else _adopt_state(params, states, flat)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        "Restore what `state_dict` saved, copied into the flat running means (per parameter if the step counts differ)."
+        super().load_state_dict(state_dict)
+        for index, (group, flat) in enumerate(zip(self.param_groups, self._flat)):
+            states = [self.state.get(id(p), {}) for p in group["params"]]
+            if flat is not None and any(states):
+                self._flat[index] = _adopt_state(group["params"], states, flat)
+                self._fused[index] = self._flat[index] is not None
+
+
+class FusedAdamW(FusedAdam):
+    "`FusedAdam` with module 06's AdamW's decoupled weight decay (default 0.01)."
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def _flatten(params: list[Tensor]) -> tuple[np.ndarray, ...] | None:
+    """The parameters' values moved into one new flat array, each parameter's `.data` now a view of it, then four
+    flat arrays of its size for Adam's running means, the gradients and a scratch; None (nothing moved) when their
+    dtypes differ."""
+    if len({p.data.dtype for p in params}) != 1:
+        return None
+    values = np.concatenate([p.data.ravel() for p in params])
+    offset = 0
+    for p in params:
+        p.data = values[offset:offset + p.data.size].reshape(p.data.shape)
+        offset += p.data.size
+    return (values,) + tuple(np.zeros_like(values) for _ in range(4))
+
+
+def _adam_in_place(param: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, grad: np.ndarray,
+                   scratch: np.ndarray, step: int, group: dict[str, Any], decoupled: bool) -> None:
+    """Module 06's Adam update (its `_update`, operation for operation, so the same numbers) of `param` at `step`
+    with the settings of `group`, computed in place: `grad` and `scratch` are overwritten, nothing is allocated."""
+    lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+    if weight_decay and decoupled:
+        param *= 1 - lr * weight_decay
+    elif weight_decay:
+        np.multiply(param, weight_decay, out=scratch)
+        grad += scratch
+    exp_avg *= beta1
+    np.multiply(grad, 1 - beta1, out=scratch)
+    exp_avg += scratch
+    exp_avg_sq *= beta2
+    np.multiply(grad, grad, out=scratch)
+    scratch *= 1 - beta2
+    exp_avg_sq += scratch
+    np.sqrt(exp_avg_sq, out=scratch)
+    scratch /= math.sqrt(1 - beta2 ** step)
+    scratch += eps
+    np.divide(exp_avg, scratch, out=scratch)
+    scratch *= lr / (1 - beta1 ** step)
+    param -= scratch
+
+
+def _adopt_state(params: list[Tensor], states: list[dict[str, Any]],
+                 flat: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...] | None:
+    """`flat` with the parameters' Adam states copied into its running means and made views of them; None (nothing
+    changed) when some parameter has no state or the step counts differ."""
+    if not all(states) or len({state["step"] for state in states}) > 1:
+        return None
+    for key, array in (("exp_avg", flat[1]), ("exp_avg_sq", flat[2])):
+        np.concatenate([state[key].ravel() for state in states], out=array)
+    _share_state(params, states, flat[1], flat[2])
+    return flat
+
+
+def _share_state(params: list[Tensor], states: list[dict[str, Any]], exp_avg: np.ndarray,
+                 exp_avg_sq: np.ndarray) -> None:
+    "Each parameter's Adam state made views of the flat running means, so that an update parameter by parameter reads them."
+    offset = 0
+    for p, state in zip(params, states):
+        size, shape = p.data.size, p.data.shape
+        state.setdefault("step", 0)
+        state["exp_avg"] = exp_avg[offset:offset + size].reshape(shape)
+        state["exp_avg_sq"] = exp_avg_sq[offset:offset + size].reshape(shape)
+        offset += size
 
 # %% ../nbs/15_acceleration.ipynb #blocked-matmul
 def blocked_matmul(a: np.ndarray, b: np.ndarray, block: int = 64) -> np.ndarray:
