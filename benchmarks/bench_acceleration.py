@@ -39,9 +39,9 @@ from common import machine_note  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
-from tinytorch.acceleration import FusedAdam, accelerate, blocked_matmul, conv2d_channels_last  # noqa: E402
-from tinytorch.acceleration import fused_cross_entropy  # noqa: E402
-from tinytorch.acceleration import fused_causal_lm_loss, fused_gelu, fused_layer_norm, tiled_max_pool2d  # noqa: E402
+from tinytorch.acceleration import (FusedAdam, accelerate, blocked_matmul, conv2d_channels_last,  # noqa: E402
+                                    fused_causal_lm_loss, fused_cross_entropy, fused_gelu, fused_layer_norm,
+                                    tiled_max_pool2d)
 from tinytorch.transformer import GPT, GPTConfig, causal_lm_loss  # noqa: E402
 from tinytorch.setup import measure_ratio  # noqa: E402
 

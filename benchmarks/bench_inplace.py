@@ -22,48 +22,26 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
 from bench_training import training_step  # noqa: E402
 from common import machine_note, no_torch, optional_torch  # noqa: E402
 
+from tests.test_compat_memory import SLACK, parameter, update_peak, updates  # noqa: E402  (what the test asserts)
+
 import tinytorch as tt  # noqa: E402
-from tinytorch.benchmarking import MemoryTracker  # noqa: E402
 from tinytorch.setup import speed_ratio  # noqa: E402
 
 torch = optional_torch()
 
 
-SLACK = 4096  # bytes: the tensors, tuples and frames of one call, not arrays
-
-
-def peak_of(update) -> int:
-    "Peak bytes allocated while `update()` runs (after one warm-up call)."
-    update()
-    with MemoryTracker() as tracker:
-        update()
-    return tracker.peak_bytes
-
-
-def update_allocations(shape=(784, 256), lr: float = 0.01) -> None:
-    p = tt.nn.Parameter(tt.randn(*shape))
-    p.grad = tt.randn(*shape)
+def update_allocations(shape=(784, 256)) -> None:
+    p = parameter(shape)
     gradient = p.grad.data.nbytes
-
-    def add_():
-        with tt.no_grad():
-            p.add_(p.grad, alpha=-lr)
-
-    def isub():
-        nonlocal p  # `p -= ...` rebinds the name to what __isub__ returns: p itself
-        with tt.no_grad():
-            p -= lr * p.grad
-
-    optimizer = tt.optim.SGD([p], lr=lr)
     print(f"\npeak allocation of one in-place update of a {shape} float32 parameter "
           f"(one gradient: {gradient:,} bytes; target: at most that, plus {SLACK:,} bytes of Python objects):")
-    for name, update in (("p.add_(p.grad, alpha=-lr)", add_), ("p -= lr * p.grad", isub),
-                         ("SGD(lr).step()", optimizer.step)):
+    for name, update in updates(p).items():
         before = p.data
-        peak = peak_of(update)
+        peak = update_peak(update)
         verdict = "ok" if peak <= gradient + SLACK and p.data is before else "OVER"
         print(f"  {name:<28}{peak:>12,} bytes  ({peak / gradient:.2f} gradients, same array: "
               f"{p.data is before})  {verdict}")

@@ -21,29 +21,29 @@ def update_peak(update) -> int:
     return tracker.peak_bytes
 
 
-def parameter() -> tt.nn.Parameter:
-    p = tt.nn.Parameter(tt.randn(*SHAPE))
-    p.grad = tt.randn(*SHAPE)
+def parameter(shape: tuple[int, ...] = SHAPE) -> tt.nn.Parameter:
+    "A float32 parameter of `shape` with a gradient."
+    p = tt.nn.Parameter(tt.randn(*shape))
+    p.grad = tt.randn(*shape)
     return p
 
 
-def add_(p):
-    with tt.no_grad():
-        p.add_(p.grad, alpha=-0.01)
+def updates(p: tt.nn.Parameter, lr: float = 0.01) -> dict:
+    "The three ways of writing the update, each a function of no arguments, by how it is written."
+    def add_():
+        with tt.no_grad():
+            p.add_(p.grad, alpha=-lr)
+
+    def isub():
+        nonlocal p  # `p -= ...` rebinds the name to what __isub__ returns: p itself, changed in place
+        with tt.no_grad():
+            p -= lr * p.grad
+
+    return {"p.add_(p.grad, alpha=-lr)": add_, "p -= lr * p.grad": isub,
+            "SGD(lr).step()": tt.optim.SGD([p], lr=lr).step}
 
 
-def isub(p):
-    with tt.no_grad():
-        p -= 0.01 * p.grad
-
-
-def updates(p) -> dict:
-    "The three ways of writing the update, each a function of no arguments."
-    optimizer = tt.optim.SGD([p], lr=0.01)
-    return {"add_": lambda: add_(p), "isub": lambda: isub(p), "sgd": optimizer.step}
-
-
-@pytest.mark.parametrize("name", ["add_", "isub", "sgd"])
+@pytest.mark.parametrize("name", list(updates(parameter())))
 def test_an_in_place_update_allocates_at_most_one_gradient(name):
     p = parameter()
     before = p.data
