@@ -131,6 +131,7 @@ def _under(path: Path, tops: frozenset[str]) -> bool:
 
 
 def _tops(paths: tuple[Path, ...]) -> frozenset[str]:
+    "`paths` as the set of strings `_under` looks paths up in."
     return frozenset(map(str, paths))
 
 
