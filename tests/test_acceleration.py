@@ -47,8 +47,20 @@ def test_tiled_max_pool_ties_go_to_the_first_maximum():
     assert_same_as(lambda t: tiled_max_pool2d(t, 2), lambda t: F.max_pool2d(t, 2), [x], rtol=0, atol=0)
 
 
+def test_tiled_max_pool_reads_and_writes_channels_last():
+    "The convolution's channels-last output is pooled in place (no copy) and the pooled output stays channels-last."
+    x = tt.tensor(rng.standard_normal((2, 6, 6, 3)).transpose(0, 3, 1, 2), requires_grad=True)  # an (N, C, H, W) view
+    assert x.numpy().transpose(0, 2, 3, 1).flags.c_contiguous
+    out = tiled_max_pool2d(x, 2)
+    assert out.shape == (2, 3, 3, 3) and out.numpy().transpose(0, 2, 3, 1).flags.c_contiguous
+    backward_with(out, rng.standard_normal(out.shape))
+    assert x.grad.numpy().transpose(0, 2, 3, 1).flags.c_contiguous
+    assert_same_as(lambda t: tiled_max_pool2d(t, 2), lambda t: F.max_pool2d(t, 2), [x.numpy()], rtol=0, atol=0)
+
+
 def test_tiled_max_pool_falls_back_when_the_tiles_do_not_divide():
     assert_same_as(lambda x: tiled_max_pool2d(x, 2), lambda x: F.max_pool2d(x, 2), [rng.standard_normal((1, 2, 5, 6))])
+    assert_same_as(lambda x: tiled_max_pool2d(x, 12), lambda x: F.max_pool2d(x, 12), [rng.standard_normal((1, 2, 12, 12))])
 
 
 @pytest.mark.parametrize("kernel,padding", [((3, 3), 1), ((3, 3), 0), ((2, 2), "same"), ((1, 3), (0, 1)),

@@ -326,6 +326,14 @@ def test_save_load_round_trips_state_dicts_optimizer_state_and_nests(tmp_path):
     np.testing.assert_array_equal(loaded["pair"][1], np.eye(2))
 
 
+def test_save_load_round_trips_dtypes(tmp_path):
+    path = tmp_path / "dtypes.pt"
+    tt.save({"compute": tt.float16, "all": [tt.float32, tt.float64, tt.int32, tt.int64, tt.bool]}, path)
+    loaded = tt.load(path)
+    assert loaded["compute"] is tt.float16 and all(a is b for a, b in zip(loaded["all"], [tt.float32, tt.float64,
+                                                                                         tt.int32, tt.int64, tt.bool]))
+
+
 def test_load_refuses_foreign_and_damaged_files_clearly(tmp_path):
     foreign = tmp_path / "torch.pt"
     torch.save({"w": torch.ones(2)}, foreign)

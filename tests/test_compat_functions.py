@@ -190,6 +190,11 @@ def test_repr_is_pytorchs_but_for_the_package_name(values):
     assert (repr(a), repr(a * 2), repr(a + 1)) == (repr(b), repr(b * 2), repr(b + 1))
 
 
+@pytest.mark.parametrize("values", [[True], [False], [True, False], [[True], [True]], True, [[False, True], [True, True]]])
+def test_bool_repr_is_pytorchs(values):
+    assert repr(tt.tensor(values)) == repr(torch.tensor(values)), (repr(tt.tensor(values)), repr(torch.tensor(values)))
+
+
 def test_shape_is_a_size():
     x = tt.zeros(2, 3)
     assert isinstance(x.shape, tt.Size) and isinstance(x.shape, tuple) and isinstance(x.size(), tt.Size)

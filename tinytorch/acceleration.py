@@ -29,40 +29,44 @@ __all__ = ['tile_max', 'tile_max_backward', 'tiled_max_pool2d', 'patches', 'patc
 
 # %% ../nbs/15_acceleration.ipynb #tile-max
 def tile_max(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The maximum of every k x k tile of `x` (N, C, H, W), H and W multiples of k: a new array (N, C, H/k, W/k),
-    and `where` (int8, the same shape): the position a·k + b of each tile's first maximum, row by row (09's
-    max_pool2d's choice). A nan in a tile is its maximum."""
-    views = [x[:, :, a::k, b::k] for a in range(k) for b in range(k)]
-    best = views[0].copy()
-    for view in views[1:]:
-        np.maximum(best, view, out=best)
-    where = np.full(best.shape, k * k - 1, dtype=np.int8)
-    for position in range(k * k - 2, -1, -1):  # backwards: the first position equal to the maximum wins
-        np.copyto(where, position, where=views[position] == best)
+    """The maximum of every k x k tile of the channels-last image `x` (N, H, W, C), H and W multiples of k: a new
+    array (N, H/k, W/k, C), and `where` (int8, the same shape): the position a·k + b of each tile's first maximum,
+    row by row (09's max_pool2d's choice). A nan in a tile makes its maximum nan."""
+    n, h, w, c = x.shape
+    tiles = x.reshape(n, h // k, k, w // k, k, c)  # tiles[n, i, a, j, b] is x[n, i·k + a, j·k + b]: a view
+    best = tiles[:, :, 0, :, 0].copy()
+    where = np.zeros(best.shape, dtype=np.int8)
+    for position in range(1, k * k):
+        entries = tiles[:, :, position // k, :, position % k]
+        # where the maximum grows strictly it moves here; positions only grow, so the last move is the first maximum
+        np.maximum(where, (entries > best) * np.int8(position), out=where)
+        np.maximum(best, entries, out=best)
     return best, where
 
 
 def tile_max_backward(grad: np.ndarray, where: np.ndarray, k: int) -> np.ndarray:
-    """The gradient of `tile_max` with respect to its input: a new array (N, C, H·k, W·k) of `grad`'s dtype, each
-    tile's gradient `grad[n, c, i, j]` at its maximum's position `where[n, c, i, j]`, zeros elsewhere."""
-    n, c, oh, ow = grad.shape
-    out = np.zeros((n, c, oh * k, ow * k), dtype=grad.dtype)
+    """The gradient of `tile_max` with respect to its input: a new channels-last array (N, H·k, W·k, C) of `grad`'s
+    dtype, each tile's gradient `grad[n, i, j, c]` at its maximum's position `where[n, i, j, c]`, zeros elsewhere."""
+    n, oh, ow, c = grad.shape
+    out = np.empty((n, oh, k, ow, k, c), dtype=grad.dtype)
     for position in range(k * k):
-        np.copyto(out[:, :, position // k::k, position % k::k], grad, where=where == position)
-    return out
+        np.multiply(grad, where == position, out=out[:, :, position // k, :, position % k])
+    return out.reshape(n, oh * k, ow * k, c)
 
 # %% ../nbs/15_acceleration.ipynb #tiled-max-pool
 def tiled_max_pool2d(input: Tensor, kernel_size: int) -> Tensor:
-    """`max_pool2d(input, kernel_size)` (stride = kernel, no padding) by `tile_max` when the input is 4-d and its
-    height and width are multiples of `kernel_size`: the same values and gradients. Other inputs go to 09's
-    max_pool2d."""
-    x = input.data
-    if x.ndim != 4 or x.shape[2] % kernel_size or x.shape[3] % kernel_size:
-        return max_pool2d(input, kernel_size)
-    values, where = tile_max(x, kernel_size)
-    out = _wrap(values)
+    """`max_pool2d(input, kernel_size)` (stride = kernel, no padding) by `tile_max` on the channels-last view of the
+    input (no copy when the input is channels-last, as `conv2d_channels_last` writes it) when the input is 4-d, its
+    height and width are multiples of `kernel_size` and the kernel_size² positions fit in int8: the same values and
+    gradients, the output a view of a channels-last array. Other inputs go to 09's max_pool2d."""
+    x, k = input.data, kernel_size
+    if x.ndim != 4 or x.shape[2] % k or x.shape[3] % k or k * k > 128:
+        return max_pool2d(input, k)
+    values, where = tile_max(x.transpose(0, 2, 3, 1), k)
+    out = _wrap(values.transpose(0, 3, 1, 2))
     if autograd._needs_grad(input):
-        autograd._record(out, "max_pool2d", (input,), lambda grad: (tile_max_backward(grad, where, kernel_size),))
+        autograd._record(out, "max_pool2d", (input,),
+                         lambda grad: (tile_max_backward(grad.transpose(0, 2, 3, 1), where, k).transpose(0, 3, 1, 2),))
     return out
 
 

@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tensor import Tensor, _wrap, add_methods, as_dtype, default_generator, float32, float64, to_array
+from .tensor import (_DTYPES, Tensor, _wrap, add_methods, as_dtype, default_generator, dtype, float32, float64,
+                              to_array)
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
@@ -258,6 +259,8 @@ def _encode(obj: Any, arrays: list) -> Any:
                 "requires_grad": bool(getattr(obj, "requires_grad", False))}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
+    if isinstance(obj, dtype):
+        return {"kind": "dtype", "name": str(obj.dtype)}
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, (list, tuple)):
@@ -268,12 +271,12 @@ def _encode(obj: Any, arrays: list) -> Any:
                 raise TypeError(f"save: dictionary keys must be str or int, got {key!r}")
         return {"kind": "ordered" if isinstance(obj, OrderedDict) else "dict",
                 "items": [[key, _encode(value, arrays)] for key, value in obj.items()]}
-    raise TypeError(f"save: cannot store a {type(obj).__name__}: only tensors, arrays, numbers, strings, "
+    raise TypeError(f"save: cannot store a {type(obj).__name__}: only tensors, arrays, dtypes, numbers, strings, "
                     f"None and lists, tuples and dicts of them (no pickling, so that loading runs no code)")
 
 
 def save(obj: Any, f: Any) -> None:
-    """Store `obj` (tensors, arrays, numbers, strings and nested lists, tuples and dicts of them: a
+    """Store `obj` (tensors, arrays, dtypes, numbers, strings and nested lists, tuples and dicts of them: a
     state dict, an optimizer's state, a checkpoint) in the file `f` (a path or a binary file): a NumPy
     `.npz` archive of the arrays with a JSON description of the structure. Nothing is pickled."""
     arrays: list = []
@@ -297,6 +300,8 @@ def _decode(data: Any, archive: Any) -> Any:
         tensor = Parameter(array) if kind == "parameter" else Tensor(array, dtype=array.dtype)
         tensor.requires_grad = data["requires_grad"]
         return tensor
+    if kind == "dtype":
+        return _DTYPES[as_dtype(data["name"])]
     if kind in ("list", "tuple"):
         items = [_decode(item, archive) for item in data["items"]]
         return items if kind == "list" else tuple(items)

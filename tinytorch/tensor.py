@@ -197,6 +197,9 @@ class _Attributes:
         """Like PyTorch: `tensor([[1., 2.], [3., 4.]])`, floats with 4 decimals, the dtype unless it is float32,
         int64 or bool, and `requires_grad=True` on a leaf or the `grad_fn` that made the tensor."""
         formatter = {"float_kind": _float_formatter(self.data)} if self.data.dtype.kind == "f" else None
+        if self.data.dtype.kind == "b":  # PyTorch pads True to False's width only when a False is printed
+            width = 5 if not self.data.all() else 4
+            formatter = {"bool": lambda value: str(bool(value)).rjust(width)}
         parts = [np.array2string(self.data, separator=", ", prefix="tensor(", formatter=formatter, max_line_width=80)]
         if self.data.size == 0 and self.data.ndim != 1:
             parts.append(f"size={self.data.shape}")

@@ -1,8 +1,9 @@
 # %% tile_max (edit)
 <<<<<<< reference
-    for position in range(k * k - 2, -1, -1):  # backwards: the first position equal to the maximum wins
+        np.maximum(where, (entries > best) * np.int8(position), out=where)
 =======
-    for position in range(k * k - 1):  # Demo student "hidden_bug": forwards, so among equal maxima the last one wins
+        # Demo student "hidden_bug": >= moves the maximum on ties too, so among equal maxima the last one wins
+        np.maximum(where, (entries >= best) * np.int8(position), out=where)
 >>>>>>> student
 # %% blocked_matmul (edit)
 <<<<<<< reference
