@@ -13,7 +13,8 @@ from tinytorch.acceleration import (ChannelsLastConv2d, FusedAdam, FusedAdamW, F
                                     FusedMultiheadAttention, TiledMaxPool2d, accelerate, blocked_matmul,
                                     conv2d_channels_last, fused_causal_lm_loss, fused_cross_entropy, fused_gelu,
                                     fused_gelu_backward, fused_gelu_forward, fused_layer_norm, fused_self_attention,
-                                    pool_before_relu, tiled_max_pool2d)
+                                    normal_cdf, pool_before_relu, tiled_max_pool2d)
+from tinytorch.activations import _erf
 from tinytorch.transformer import GPT, GPTConfig, causal_lm_loss
 from tests.reference import (assert_gradients_match_central_differences, assert_matches_torch, backward_with,
                              leaves, needs_torch, torch)
@@ -204,6 +205,25 @@ def test_fused_gelu_equals_gelu(shape):
     x.flat[0] = 4.5  # erf's second series
     assert_same_as(fused_gelu, F.gelu, [x], rtol=1e-12, atol=1e-15)
     assert_gradients_match_central_differences(fused_gelu, [x])
+
+
+def test_normal_cdf_in_float32_is_within_two_ten_millionths_of_phi():
+    x = np.concatenate([np.linspace(-9, 9, 200_001), rng.standard_normal(10_000) * 2,
+                        [0.0, -0.0, 2.1213202, -2.1213205, 1e-30, 3e38, -3e38, np.inf, -np.inf, np.nan]]).astype(np.float32)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # NumPy's warnings (underflow is silent)
+        cdf = normal_cdf(x)
+    exact = 0.5 * (1 + _erf(x.astype(np.float64) * np.sqrt(0.5)))  # 03's erf, exact to float64's last place
+    assert cdf.dtype == np.float32 and cdf.shape == x.shape
+    assert np.isnan(cdf[-1]) and np.array_equal(cdf[-3:-1], [1.0, 0.0])
+    assert np.abs(cdf[:-1] - exact[:-1]).max() <= 2e-7
+    assert np.all(np.diff(cdf[:200_001]) >= 0)  # Φ never decreases
+
+
+def test_normal_cdf_takes_any_layout_and_is_03s_in_float64():
+    x = rng.standard_normal((6, 5, 4)).astype(np.float32).transpose(2, 0, 1) * 3
+    np.testing.assert_array_equal(normal_cdf(x), normal_cdf(np.ascontiguousarray(x)))
+    x64 = rng.standard_normal(50) * 4
+    np.testing.assert_array_equal(normal_cdf(x64), (_erf(x64 * np.sqrt(0.5)) + 1) * 0.5)
 
 
 def test_fused_gelu_float32_and_saved_arrays_unchanged():

@@ -84,11 +84,16 @@ _ERFCX_LARGE = (  # exp(x²) erfc(x) for 1.5 <= x <= 6, as a series in T_k((x - 
     -3.022204873409418e-14, 5.813031041523351e-15)
 
 
+def _terms_for(coefficients: tuple[float, ...], dtype: np.dtype) -> tuple[float, ...]:
+    "The leading coefficients of a Chebyshev series that `dtype` resolves (the tail below eps/8, relative, left out)."
+    tiny = np.finfo(dtype).eps / 8 * abs(coefficients[0])
+    return coefficients[:1 + max(k for k, c in enumerate(coefficients) if abs(c) > tiny)]
+
+
 def _chebyshev(coefficients: tuple[float, ...], t: np.ndarray) -> np.ndarray:
     """The series sum_k coefficients[k] T_k(t) for every t in [-1, 1], by Clenshaw's recurrence in t's dtype,
     leaving out the tail of coefficients below that dtype's resolution. Returns a new array shaped like t."""
-    tiny = np.finfo(t.dtype).eps / 8 * abs(coefficients[0])
-    used = coefficients[:1 + max(k for k, c in enumerate(coefficients) if abs(c) > tiny)]
+    used = _terms_for(coefficients, t.dtype)
     twice_t = t + t
     b1, b2, b0 = np.full_like(t, used[-1]), np.zeros_like(t), np.empty_like(t)
     for c in used[-2:0:-1]:  # b_k = c_k + 2t b_(k+1) - b_(k+2), in place: three buffers in turn

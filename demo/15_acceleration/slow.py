@@ -20,9 +20,7 @@
 >>>>>>> student
 # %% fused_gelu (edit)
 <<<<<<< reference
-    cdf = _erf(x * _SQRT_HALF)
-    cdf += 1
-    cdf *= 0.5
+    cdf = normal_cdf(x)
     return x * cdf, cdf
 =======
     # Demo student "slow": correct, but one Python erf per number (math.erf in a loop over the array), so it passes
