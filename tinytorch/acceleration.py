@@ -212,19 +212,20 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
         cdf += 1
         cdf *= 0.5
         return cdf
+    flat = x.reshape(-1)  # a view of a contiguous x: flat indices below are cheaper than one index array per axis
     with np.errstate(over="ignore", invalid="ignore"):  # huge |x| overflow here; they are replaced below
-        squares = x * x
+        squares = flat * flat
         cdf = squares * _PHI_FLOAT32[-1]
         for c in _PHI_FLOAT32[-2:0:-1]:
             cdf += c
             cdf *= squares
         cdf += _PHI_FLOAT32[0]
-        cdf *= x
+        cdf *= flat
     cdf += np.float32(0.5)
-    far = np.nonzero(squares >= _PHI_LIMIT ** 2)  # usually few
-    if far[0].size:
-        cdf[far] = 0.5 * (1 + _erf(x[far] * _SQRT_HALF))
-    return cdf
+    far = np.flatnonzero(squares >= _PHI_LIMIT ** 2)  # usually few
+    if far.size:
+        cdf[far] = 0.5 * (1 + _erf(flat[far] * _SQRT_HALF))
+    return cdf.reshape(x.shape)
 
 # %% ../nbs/15_acceleration.ipynb #fused-gelu
 def fused_gelu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
