@@ -250,7 +250,7 @@ def fused_gelu_backward(grad: np.ndarray, x: np.ndarray, cdf: np.ndarray) -> np.
 # %% ../nbs/15_acceleration.ipynb #fused-gelu-op
 def fused_gelu(input: Tensor) -> Tensor:
     """03's exact `gelu(input)` (approximate='none') as one node of the graph whose backward reuses the forward's
-    Φ(x): the same values and gradients, one erf series per step instead of two."""
+    Φ(x): the same values and gradients, one evaluation of Φ per step instead of two."""
     x = input.data
     values, cdf = fused_gelu_forward(x)
     out = _wrap(values)
