@@ -49,7 +49,7 @@ def test_tiled_max_pool_ties_go_to_the_first_maximum():
 
 
 def test_tiled_max_pool_reads_and_writes_channels_last():
-    "The convolution's channels-last output is pooled in place (no copy) and the pooled output stays channels-last."
+    "A channels-last input, as the convolution writes it, gives a channels-last output and a channels-last gradient."
     x = tt.tensor(rng.standard_normal((2, 6, 6, 3)).transpose(0, 3, 1, 2), requires_grad=True)  # an (N, C, H, W) view
     assert x.numpy().transpose(0, 2, 3, 1).flags.c_contiguous
     out = tiled_max_pool2d(x, 2)

@@ -7,11 +7,10 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.polynomial import Chebyshev, Polynomial
 
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
 from .autograd import register_op
-from numpy.polynomial import Chebyshev, Polynomial
-
 from .activations import _ERF_SMALL, _ERF_SPLIT, _INV_SQRT_2PI, _SQRT_HALF, _erf, _terms_for
 from .attention import MultiheadAttention, attention_backward, attention_forward, attention_mask
 from .layers import GELU, Module, ReLU, Sequential

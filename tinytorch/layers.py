@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .tensor import (_DTYPES, Tensor, _wrap, add_methods, as_dtype, default_generator, dtype, float32, float64,
-                              to_array)
+from .tensor import (
+    _DTYPES, Tensor, _wrap, add_methods, as_dtype, default_generator, dtype, float32, float64, to_array)
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
