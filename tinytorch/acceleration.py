@@ -202,15 +202,20 @@ def _float32_phi_coefficients() -> tuple[np.float32, ...]:
 _PHI_FLOAT32 = _float32_phi_coefficients()
 
 
+def _phi_by_erf(x: np.ndarray) -> np.ndarray:
+    "Φ(x) = ½ (1 + erf(x/√2)) from 03's erf, a new array in x's dtype."
+    cdf = _erf(x * _SQRT_HALF)
+    cdf += 1
+    cdf *= 0.5
+    return cdf
+
+
 def normal_cdf(x: np.ndarray) -> np.ndarray:
     """Φ(x) = ½ (1 + erf(x/√2)) of every element of the float array `x`, a new array of its shape and dtype. float32:
     ½ + x Q(x²) by Horner's rule, in place, where |x| < _PHI_LIMIT, and 03's erf elsewhere (within 2e-7 of Φ);
     other dtypes: 03's erf."""
     if x.dtype != np.float32:
-        cdf = _erf(x * _SQRT_HALF)
-        cdf += 1
-        cdf *= 0.5
-        return cdf
+        return _phi_by_erf(x)
     flat = x.reshape(-1)  # a view of a contiguous x: flat indices below are cheaper than one index array per axis
     with np.errstate(over="ignore", invalid="ignore"):  # huge |x| overflow here; they are replaced below
         squares = flat * flat
@@ -223,7 +228,7 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
     cdf += np.float32(0.5)
     far = np.flatnonzero(squares >= _PHI_LIMIT ** 2)  # usually few
     if far.size:
-        cdf[far] = 0.5 * (1 + _erf(flat[far] * _SQRT_HALF))
+        cdf[far] = _phi_by_erf(flat[far])
     return cdf.reshape(x.shape)
 
 # %% ../nbs/15_acceleration.ipynb #fused-gelu
