@@ -12,7 +12,15 @@ Targets, as in the issue:
 
 Measured 2026-12-01, 3 runs at load 3.7-5.8 (2 cores shared): every update 1.00 gradients, same array;
 2x2 add 0.84-0.87 (missed), add_ 1.8-2.6, 784-256-10 0.66-0.77, 64-128-10 0.53-0.66 (PyTorch's
-optimizer.step overhead decides it: tinytorch's forward alone is ~1.1x PyTorch's, forward + backward ~1.0x)."""
+optimizer.step overhead decides it: tinytorch's forward alone is ~1.1x PyTorch's, forward + backward ~1.0x).
+Measured 2026-12-02 at load 0.8-1.2, after 07's wrapper checks requires_grad inline (no call) and keeps the
+recording path in a function of its own: 2x2 add 0.69-0.78 in 6 runs of this script; side by side with the
+previous code (alternating processes, 9 measurements each) 0.71-0.76 against 0.78-0.82. The steps, unchanged by
+it (side by side with the previous code, 4 measurements each: 64-128-10 0.55-0.64 against 0.54-0.62, 784-256-10
+0.79-0.88 against 0.77-0.87): 64-128-10 0.61-0.72 and 784-256-10 0.50-0.94 in the 6 runs of this script; the
+784-256-10 step is BLAS-bound, and on this shared host the ratio of the two single-threaded BLAS swings.
+The 2x2 add is ~0.55 us of np.add and ~0.9 us of Python (07's wrapper, 02's operator, _binary_op, _wrap);
+add_ costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
 from __future__ import annotations
 
 import sys

@@ -185,15 +185,21 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
     saves_out = "out" in saves
 
     def forward(*args: Any, **kwargs: Any) -> Any:
-        global _grad_enabled
         if kwargs and len(args) < len(tensor_params):
             kwargs = dict(kwargs)
             for parameter in tensor_params[len(args):]:
                 if parameter not in kwargs:
                     break
                 args += (kwargs.pop(parameter),)
-        if not (_grad_enabled and _requires_grad(args)):  # `_needs_grad(*args)` without packing args again
-            return plain(*args, **kwargs) if kwargs else plain(*args)  # the hot path: no empty dict to unpack
+        if _grad_enabled:
+            for value in args:  # `_requires_grad(args)` written out: this loop runs on every operation
+                if isinstance(value, Tensor) and value.requires_grad:
+                    return recorded(args, kwargs)
+        return plain(*args, **kwargs) if kwargs else plain(*args)  # the hot path: no empty dict to unpack
+
+    def recorded(args: tuple, kwargs: dict) -> Any:
+        "`plain(*args, **kwargs)` with its node."
+        global _grad_enabled
         _grad_enabled = False  # the forward's own tensor operations are not recorded
         try:
             out = plain(*args, **kwargs)
