@@ -32,14 +32,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note  # noqa: E402
+from common import machine_note, wall_and_cpu_ratio  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -138,15 +137,6 @@ def step_of(lib, model, loss_fn, x=BATCH_X, y=BATCH_Y, optimizer=None):
     return step
 
 
-def ratio(candidate, baseline) -> str:
-    "candidate / baseline by the wall clock and by CPU time, each a median with its interval."
-    readings = []
-    for clock in (time.perf_counter, time.thread_time):
-        estimate = measure_ratio(candidate, baseline, rounds=9, min_time=0.05, budget=20, clock=clock)
-        readings.append(f"{estimate.median:.2f}x ({estimate.low:.2f}-{estimate.high:.2f})")
-    return f"wall {readings[0]}, CPU {readings[1]}"
-
-
 def pieces() -> None:
     rng = np.random.default_rng(0)
     x = tt.tensor(rng.standard_normal((64, 16, 8, 8)).astype(np.float32), requires_grad=True)
@@ -167,9 +157,10 @@ def pieces() -> None:
              lambda: fused_gelu(hidden).sum().backward()),
             ("layer_norm on (16, 32, 64), fwd + bwd", lambda: F.layer_norm(rows, 64, gain, shift).sum().backward(),
              lambda: fused_layer_norm(rows, 64, gain, shift).sum().backward())):
-        print(f"  plain / fast, {what}: {ratio(plain, fast)}")
+        print(f"  plain / fast, {what}: {wall_and_cpu_ratio(plain, fast)}")
     a, b = (rng.standard_normal((512, 512)).astype(np.float32) for _ in range(2))
-    print(f"  blocked_matmul(512, block 64) / a @ b: {ratio(lambda: blocked_matmul(a, b, 64), lambda: a @ b)}")
+    blocked = wall_and_cpu_ratio(lambda: blocked_matmul(a, b, 64), lambda: a @ b)
+    print(f"  blocked_matmul(512, block 64) / a @ b: {blocked}")
 
 
 def main() -> None:
@@ -180,21 +171,21 @@ def main() -> None:
     print(f"09's step with 2 BLAS threads / 1 thread: {step_ratio.median:.2f}x ({step_ratio.low:.2f}-{step_ratio.high:.2f})")
     with threadpool_limits(limits=1, user_api="blas"):
         print("one BLAS thread from here on")
-        print(f"09's step / accelerated step (goal >= 1.5): {ratio(reference, accelerated)}")
+        print(f"09's step / accelerated step (goal >= 1.5): {wall_and_cpu_ratio(reference, accelerated)}")
         gpt_reference = step_of(tt, gpt(tt), causal_lm_loss, GPT_IDS, GPT_IDS)
         gpt_accelerated = step_of(tt, accelerate(gpt(tt)), fused_causal_lm_loss, GPT_IDS, GPT_IDS, FusedAdam)
-        print(f"14's GPT step / accelerated GPT step (goal >= 1.5): {ratio(gpt_reference, gpt_accelerated)}")
+        print(f"14's GPT step / accelerated GPT step (goal >= 1.5): {wall_and_cpu_ratio(gpt_reference, gpt_accelerated)}")
         pieces()
         if torch is None:
             print("PyTorch not installed: the comparison with PyTorch is skipped")
             return
         torch.set_num_threads(1)
         theirs = step_of(torch, cnn(torch), torch.nn.functional.cross_entropy)
-        print(f"accelerated step / PyTorch's step (goal <= 1.3): {ratio(accelerated, theirs)}")
-        print(f"09's step / PyTorch's step: {ratio(reference, theirs)}")
+        print(f"accelerated step / PyTorch's step (goal <= 1.3): {wall_and_cpu_ratio(accelerated, theirs)}")
+        print(f"09's step / PyTorch's step: {wall_and_cpu_ratio(reference, theirs)}")
         gpt_theirs = step_of(torch, gpt(torch), torch_causal_lm_loss, GPT_IDS, GPT_IDS)
-        print(f"accelerated GPT step / PyTorch's GPT step (goal <= 1.3): {ratio(gpt_accelerated, gpt_theirs)}")
-        print(f"14's GPT step / PyTorch's GPT step: {ratio(gpt_reference, gpt_theirs)}")
+        print(f"accelerated GPT step / PyTorch's GPT step (goal <= 1.3): {wall_and_cpu_ratio(gpt_accelerated, gpt_theirs)}")
+        print(f"14's GPT step / PyTorch's GPT step: {wall_and_cpu_ratio(gpt_reference, gpt_theirs)}")
 
 
 def with_blas_threads(threads: int, step):

@@ -7,20 +7,23 @@ Targets, as in the issue:
 - an in-place optimizer update (`p.add_(g, alpha=-lr)`, `p -= lr * p.grad` under no_grad, SGD.step)
   allocates no new parameter array: its peak allocation (module 19's MemoryTracker) is at most the
   size of one gradient (the temporary lr * g), plus a few kB of Python objects;
-- time ratios tinytorch / PyTorch (interleaved rounds, median; one thread each): a 2×2 Tensor add
-  ≤ 0.75, an in-place 2×2 add_ (new), the SGD step of an MLP 784-256-10 ≤ 0.9 and of 64-128-10 ≤ 0.6.
+- time ratios tinytorch / PyTorch (one thread each): a 2×2 Tensor add ≤ 0.75, an in-place 2×2 add_ (new),
+  the SGD step of an MLP 784-256-10 ≤ 0.9 and of 64-128-10 ≤ 0.6. Each is the median of interleaved rounds
+  with its 95 % interval, by the wall clock and by the calling thread's CPU time (see common.wall_and_cpu_ratio).
 
 Measured 2026-12-01, 3 runs at load 3.7-5.8 (2 cores shared): every update 1.00 gradients, same array;
 2x2 add 0.84-0.87 (missed), add_ 1.8-2.6, 784-256-10 0.66-0.77, 64-128-10 0.53-0.66 (PyTorch's
 optimizer.step overhead decides it: tinytorch's forward alone is ~1.1x PyTorch's, forward + backward ~1.0x).
-Measured 2026-12-02 at load 0.8-1.2, after 07's wrapper checks requires_grad inline (no call) and keeps the
-recording path in a function of its own: 2x2 add 0.69-0.78 in 6 runs of this script; side by side with the
-previous code (alternating processes, 9 measurements each) 0.71-0.76 against 0.78-0.82. The steps, unchanged by
-it (side by side with the previous code, 4 measurements each: 64-128-10 0.55-0.64 against 0.54-0.62, 784-256-10
-0.79-0.88 against 0.77-0.87): 64-128-10 0.61-0.72 and 784-256-10 0.50-0.94 in the 6 runs of this script; the
-784-256-10 step is BLAS-bound, and on this shared host the ratio of the two single-threaded BLAS swings.
-The 2x2 add is ~0.55 us of np.add and ~0.9 us of Python (07's wrapper, 02's operator, _binary_op, _wrap);
-add_ costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
+Measured 2026-12-02 at load 0.4-1.2, after 07's wrapper checks requires_grad inline (no call) and keeps the
+recording path in a function of its own: side by side with the previous code (alternating processes, 9
+measurements each) the 2x2 add went from 0.78-0.82 to 0.71-0.76; the steps did not move (64-128-10 0.55-0.64
+against 0.54-0.62, 784-256-10 0.79-0.88 against 0.77-0.87). This script, 10 runs over the session (the last 4 as
+printed now, medians wall / CPU): 2x2 add 0.69-0.78 (last: 0.76-0.77 / 0.75-0.79, intervals 0.64-0.87; one wall
+reading of 0.02, all 15 rounds, not seen again in 3 reruns), add_ 2.2-2.3, 784-256-10 0.50-0.94 (BLAS-bound;
+last: 0.51-0.84 / 0.82-0.90), 64-128-10 0.61-0.72 (last: 0.61-0.69 / 0.62-0.68). So the add's goal is met in some runs and missed by a little in others, and the
+64-128-10 goal is missed by ~0.05-0.1 on this host today. The 2x2 add is ~0.55 us of np.add and ~0.85 us of Python
+(07's wrapper, 02's operator, _binary_op, _wrap); add_ costs 2.3x PyTorch's: the ufunc with out= and casting=,
+and the version count of the storage."""
 from __future__ import annotations
 
 import sys
@@ -32,12 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 from bench_training import training_step  # noqa: E402
-from common import machine_note, no_torch, optional_torch  # noqa: E402
+from common import machine_note, no_torch, optional_torch, wall_and_cpu_ratio  # noqa: E402
 
 from tests.test_compat_memory import SLACK, parameter, update_peak, updates  # noqa: E402  (what the test asserts)
 
 import tinytorch as tt  # noqa: E402
-from tinytorch.setup import speed_ratio  # noqa: E402
 
 torch = optional_torch()
 
@@ -59,15 +61,14 @@ def small_op_ratios() -> None:
     a, b = np.ones((2, 2), np.float32), np.full((2, 2), 2, np.float32)
     ta, tb = tt.from_numpy(a.copy()), tt.from_numpy(b.copy())
     pa, pb = torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
-    print(f"\n{'operation':<34}{'ratio':>8}{'target':>9}")
-    for name, ours, theirs, target in (("2x2 add (a + b)", lambda: ta + tb, lambda: pa + pb, "<= 0.75"),
-                                       ("2x2 in-place add_ (a.add_(b))", lambda: ta.add_(tb), lambda: pa.add_(pb), "-")):
-        print(f"{name:<34}{speed_ratio(ours, theirs, rounds=15, min_time=0.02, budget=30.0):>8.2f}{target:>9}")
+    cases = [("2x2 add (a + b)", lambda: ta + tb, lambda: pa + pb, "<= 0.75"),
+             ("2x2 in-place add_ (a.add_(b))", lambda: ta.add_(tb), lambda: pa.add_(pb), "-")]
     for sizes, target in (((784, 256, 10), "<= 0.9"), ((64, 128, 10), "<= 0.6")):
-        ours, *_ = training_step(tt, sizes)
-        theirs, *_ = training_step(torch, sizes)
-        ratio = speed_ratio(ours, theirs, rounds=15, min_time=0.02, budget=60.0)
-        print(f"{'SGD step, MLP ' + '-'.join(map(str, sizes)):<34}{ratio:>8.2f}{target:>9}")
+        cases.append((f"SGD step, MLP {'-'.join(map(str, sizes))}", training_step(tt, sizes)[0],
+                      training_step(torch, sizes)[0], target))
+    print(f"\n{'tinytorch / PyTorch':<31}{'target':<9}ratio: median (95 % interval)")
+    for name, ours, theirs, target in cases:
+        print(f"{name:<31}{target:<9}{wall_and_cpu_ratio(ours, theirs, rounds=15, min_time=0.02, budget=30.0)}")
 
 
 def main() -> None:

@@ -6,13 +6,14 @@ import os
 import platform
 import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's reference tinytorch
-from tinytorch.setup import calibrate, time_calls
+from tinytorch.setup import calibrate, measure_ratio, time_calls
 
 
 def optional_torch(*submodules: str):
@@ -31,6 +32,19 @@ def optional_torch(*submodules: str):
 def no_torch(skipped: str) -> str:
     "The line a benchmark prints when PyTorch is missing: what it skipped, and how to add PyTorch."
     return f"PyTorch is not installed: {skipped} (pip install -r requirements-torch.txt)"
+
+
+def wall_and_cpu_ratio(candidate: Callable[[], object], baseline: Callable[[], object], rounds: int = 9,
+                       min_time: float = 0.05, budget: float = 20.0) -> str:
+    """candidate / baseline measured twice, by the wall clock and by the thread's CPU time, each as the
+    median of interleaved rounds with its 95 % interval. Other programs on a busy machine disturb the CPU
+    time less (their time slices are not counted), but it counts the calling thread only: work a library
+    hands to other threads, or time it spends waiting, is missing from it."""
+    readings = []
+    for clock in (time.perf_counter, time.thread_time):
+        estimate = measure_ratio(candidate, baseline, rounds=rounds, min_time=min_time, budget=budget, clock=clock)
+        readings.append(f"{estimate.median:.2f}x ({estimate.low:.2f}-{estimate.high:.2f})")
+    return f"wall {readings[0]}, CPU {readings[1]}"
 
 
 def per_call_seconds(fn: Callable[[], object], repeats: int = 15) -> float:
