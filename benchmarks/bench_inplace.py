@@ -21,9 +21,9 @@ against 0.54-0.62, 784-256-10 0.79-0.88 against 0.77-0.87). This script, 10 runs
 printed now, medians wall / CPU): 2x2 add 0.69-0.78 (last: 0.76-0.77 / 0.75-0.79, intervals 0.64-0.87; one wall
 reading of 0.02, all 15 rounds, not seen again in 3 reruns), add_ 2.2-2.3, 784-256-10 0.50-0.94 (BLAS-bound;
 last: 0.51-0.84 / 0.82-0.90), 64-128-10 0.61-0.72 (last: 0.61-0.69 / 0.62-0.68). So the add's goal is met in
-some runs and missed by a little in others, and the 64-128-10 goal is missed by ~0.05-0.1 on this host today. The 2x2 add is ~0.55 us of np.add and ~0.85 us of Python
-(07's wrapper, 02's operator, _binary_op, _wrap); add_ costs 2.3x PyTorch's: the ufunc with out= and casting=,
-and the version count of the storage."""
+some runs and missed by a little in others, and the 64-128-10 goal is missed by ~0.05-0.1 on this host today.
+The 2x2 add is ~0.55 us of np.add and ~0.85 us of Python (07's wrapper, 02's operator, _binary_op, _wrap); add_
+costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
 from __future__ import annotations
 
 import sys
