@@ -38,7 +38,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from common import machine_note, wall_and_cpu_ratio  # noqa: E402
+from common import format_ratio, machine_note, wall_and_cpu_ratio  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -168,7 +168,7 @@ def main() -> None:
     reference = step_of(tt, cnn(tt), F.cross_entropy)
     accelerated = step_of(tt, accelerate(cnn(tt)), fused_cross_entropy, optimizer=FusedAdam)
     step_ratio = measure_ratio(with_blas_threads(2, reference), with_blas_threads(1, reference), rounds=7, budget=10)
-    print(f"09's step with 2 BLAS threads / 1 thread: {step_ratio.median:.2f}x ({step_ratio.low:.2f}-{step_ratio.high:.2f})")
+    print(f"09's step with 2 BLAS threads / 1 thread: {format_ratio(step_ratio)}")
     with threadpool_limits(limits=1, user_api="blas"):
         print("one BLAS thread from here on")
         print(f"09's step / accelerated step (goal >= 1.5): {wall_and_cpu_ratio(reference, accelerated)}")

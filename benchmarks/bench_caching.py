@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,14 +22,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
-from common import machine_note  # noqa: E402
+from common import machine_note, wall_and_cpu_ratio  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 from tinytorch.attention import attention_mask  # noqa: E402
 from tinytorch.caching import KVCache, cache_nbytes, causal_mask, forward_cached, sinusoidal_table  # noqa: E402
 from tinytorch.embeddings import sinusoidal_positions  # noqa: E402
-from tinytorch.setup import measure_ratio  # noqa: E402
 from tinytorch.transformer import GPT, GPTConfig  # noqa: E402
 
 
@@ -43,11 +41,7 @@ def model_like_14(block_size: int) -> GPT:
 
 def ratio_line(what: str, candidate, baseline, rounds: int, min_time: float = 0.02) -> None:
     "Print candidate / baseline time, wall clock and CPU time, interleaved."
-    parts = []
-    for name, clock in (("wall", time.perf_counter), ("CPU", time.thread_time)):
-        est = measure_ratio(candidate, baseline, rounds=rounds, min_time=min_time, budget=1e9, clock=clock)
-        parts.append(f"{name} {est.median:.2f}x ({est.low:.2f}-{est.high:.2f})")
-    print(f"{what}: " + ", ".join(parts), flush=True)
+    print(f"{what}: {wall_and_cpu_ratio(candidate, baseline, rounds=rounds, min_time=min_time, budget=1e9)}", flush=True)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's reference tinytorch
-from tinytorch.setup import calibrate, measure_ratio, time_calls
+from tinytorch.setup import Estimate, calibrate, measure_ratio, time_calls
 
 
 def optional_torch(*submodules: str):
@@ -43,8 +43,13 @@ def wall_and_cpu_ratio(candidate: Callable[[], object], baseline: Callable[[], o
     readings = []
     for clock in (time.perf_counter, time.thread_time):
         estimate = measure_ratio(candidate, baseline, rounds=rounds, min_time=min_time, budget=budget, clock=clock)
-        readings.append(f"{estimate.median:.2f}x ({estimate.low:.2f}-{estimate.high:.2f})")
+        readings.append(format_ratio(estimate))
     return f"wall {readings[0]}, CPU {readings[1]}"
+
+
+def format_ratio(estimate: Estimate) -> str:
+    "A ratio's estimate as `median`x (`low`-`high`)."
+    return f"{estimate.median:.2f}x ({estimate.low:.2f}-{estimate.high:.2f})"
 
 
 def per_call_seconds(fn: Callable[[], object], repeats: int = 15) -> float:
