@@ -149,6 +149,27 @@ def test_every_function_of_nn_functional_is_differentiable():
     assert tt.layers.relu is F.relu is tt.relu, "every reference to relu must be the differentiable one"
 
 
+def test_binary_operators_take_two_arguments_and_record_like_every_other_op():
+    "a + b and t[i] reach a wrapper of exactly two parameters (nothing packed); it records as the general one does."
+    from tinytorch.autograd import _is_binary_operator
+
+    def forward(fn):
+        return fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    for name in ("__add__", "__rsub__", "__mul__", "__truediv__", "__pow__", "__getitem__"):
+        assert forward(getattr(tt.Tensor, name)) == ("a", "b"), name
+    for name in ("__neg__", "matmul", "sum", "exp"):
+        assert not _is_binary_operator(getattr(tt.Tensor, name).__wrapped__), name
+    assert not _is_binary_operator(lambda a, b: a)  # not a special method: may be called by keyword
+    x, c = tt.tensor([1.0, -2.0], requires_grad=True), tt.tensor([3.0, 4.0])
+    for value, node in ((x + c, "Add"), (c - x, "Sub"), (2.0 * x, "Mul"), (c / x, "Div"), (x[1], "Index")):
+        assert value.grad_fn.name == node, node
+    assert (c + c).grad_fn is None and (c + 1).requires_grad is False
+    with tt.no_grad():
+        assert (x + c).grad_fn is None
+    (x * c + x[0]).sum().backward()
+    assert x.grad.tolist() == [5.0, 4.0]  # c, plus x[0] added to both elements
+
+
 def test_ties_share_the_gradient_of_max_as_in_pytorch():
     x = tt.tensor([[1.0, 3.0, 3.0], [2.0, 0.0, 2.0]], requires_grad=True)
     x.max().backward()

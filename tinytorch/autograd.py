@@ -3,6 +3,7 @@
 # %% ../nbs/07_autograd.ipynb #imports
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Any, Callable, Sequence
 
@@ -174,7 +175,8 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
     `tensor_params` names the leading parameters that may be tensors (given by position or
     keyword). `vjp(grad, out, *args, **kwargs)` maps the output's gradient `grad` and the output's
     array `out` to one gradient (ndarray or None) per leading tensor argument. When nothing needs
-    a gradient, the call costs one check more than `plain`. An operation that returns its first
+    a gradient, the call costs one check more than `plain` (a binary operator's wrapper takes
+    exactly its two arguments: see `_is_binary_operator`). An operation that returns its first
     argument itself (`to` its own dtype, `contiguous` of a contiguous tensor) records nothing.
     `saves` names the tensor parameters (and "out", the output) whose arrays `vjp` reads, checked
     for in-place changes before it runs (None: all of them).
@@ -213,10 +215,27 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
             saved.append(out_data)
         return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs), saved)
 
-    forward.__wrapped__ = plain
-    forward.__name__, forward.__qualname__, forward.__doc__ = plain.__name__, plain.__qualname__, plain.__doc__
-    register_op(name, forward, vjp, flops=flops, bytes_moved=bytes_moved)
-    return forward
+    def operator(a: Any, b: Any) -> Any:
+        "`forward` for a binary operator: the same checks on exactly two arguments, nothing packed."
+        if _grad_enabled and (isinstance(a, Tensor) and a.requires_grad or isinstance(b, Tensor) and b.requires_grad):
+            return recorded((a, b), {})
+        return plain(a, b)
+
+    wrapper = operator if _is_binary_operator(plain) else forward
+    wrapper.__wrapped__ = plain
+    wrapper.__name__, wrapper.__qualname__, wrapper.__doc__ = plain.__name__, plain.__qualname__, plain.__doc__
+    register_op(name, wrapper, vjp, flops=flops, bytes_moved=bytes_moved)
+    return wrapper
+
+
+def _is_binary_operator(fn: Callable) -> bool:
+    """Whether `fn` is a binary operator method (`__add__`, `__getitem__`): a special method of exactly two
+    positional parameters, which Python calls (for `a + b`, `t[i]`) with exactly two positional arguments.
+    Its wrapper can take just those two: packing them into a tuple and an empty keyword dict, and unpacking
+    them again for `plain`, would be a quarter of a small tensor's add."""
+    parameters = list(inspect.signature(fn).parameters.values())
+    return (fn.__name__.startswith("__") and fn.__name__.endswith("__") and len(parameters) == 2
+            and all(parameter.kind is parameter.POSITIONAL_OR_KEYWORD for parameter in parameters))
 
 
 def replace_function(old: Callable, new: Callable) -> None:
