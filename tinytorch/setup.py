@@ -233,7 +233,10 @@ def time_calls(fn: Callable[[], object], number: int, clock: Clock = time.perf_c
 
 def calibrate(fn: Callable[[], object], min_time: float = 2e-3, clock: Clock = time.perf_counter) -> int:
     """The smallest power-of-two number of calls of `fn` that together take at least `min_time`
-    seconds on `clock`. The calls made while searching also warm `fn` up."""
+    seconds on `clock`. One untimed call comes first: a first call can pay one-off costs (a library
+    loading its code, filling its caches) that take longer than `min_time` alone, and would stop the
+    search at one call per sample. The calls made while searching warm `fn` up further."""
+    fn()
     number = 1
     while time_calls(fn, number, clock) < min_time:
         number *= 2
