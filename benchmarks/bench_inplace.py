@@ -12,17 +12,21 @@ Targets, as in the issue:
   with its 95 % interval, by the wall clock and by the calling thread's CPU time (see common.wall_and_cpu_ratio).
 
 Measured 2026-12-01, 3 runs at load 3.7-5.8 (2 cores shared): every update 1.00 gradients, same array;
-2x2 add 0.84-0.87 (missed), add_ 1.8-2.6, 784-256-10 0.66-0.77, 64-128-10 0.53-0.66 (PyTorch's
-optimizer.step overhead decides it: tinytorch's forward alone is ~1.1x PyTorch's, forward + backward ~1.0x).
-Measured 2026-12-02 at load 0.4-1.2, after 07's wrapper checks requires_grad inline (no call) and keeps the
-recording path in a function of its own: side by side with the previous code (alternating processes, 9
-measurements each) the 2x2 add went from 0.78-0.82 to 0.71-0.76; the steps did not move (64-128-10 0.55-0.64
-against 0.54-0.62, 784-256-10 0.79-0.88 against 0.77-0.87). This script, 10 runs over the session (the last 4 as
-printed now, medians wall / CPU): 2x2 add 0.69-0.78 (last: 0.76-0.77 / 0.75-0.79, intervals 0.64-0.87; one wall
-reading of 0.02, all 15 rounds, not seen again in 3 reruns), add_ 2.2-2.3, 784-256-10 0.50-0.94 (BLAS-bound;
-last: 0.51-0.84 / 0.82-0.90), 64-128-10 0.61-0.72 (last: 0.61-0.69 / 0.62-0.68). So the add's goal is met in
-some runs and missed by a little in others, and the 64-128-10 goal is missed by ~0.05-0.1 on this host today.
-The 2x2 add is ~0.55 us of np.add and ~0.85 us of Python (07's wrapper, 02's operator, _binary_op, _wrap); add_
+2x2 add 0.84-0.87 (missed), add_ 1.8-2.6, 784-256-10 0.66-0.77, 64-128-10 0.53-0.66.
+Measured 2026-12-02 (load about 1), after 07's wrapper checks requires_grad inline: 2x2 add 0.69-0.82
+over 11 runs, 64-128-10 0.61-0.72, 784-256-10 0.50-0.94 (the low readings were the calibration fault below).
+Measured 2026-12-02 later, after binary operators got a two-argument wrapper (07) and calibrate an untimed first
+call (01). Side by side with the previous code (alternating processes, 4 x 3 measurements): 2x2 add 0.69-0.77
+before, 0.58-0.64 after. This script, 3 runs (medians wall / CPU): 2x2 add 0.65-0.69 / 0.63-0.67 (goal met),
+add_ 2.2-2.3, 784-256-10 0.79-0.88 / 0.74-0.90, 64-128-10 0.63-0.70 / 0.63-0.66 (goal 0.6: missed by 0.03-0.1).
+The step's overhead over the same MLP in plain NumPy (forward and backward each ~1.8x) is spread over pieces
+of a few per cent of the step each: recording the five nodes (~6 %), the gradients' copies into .grad (~5 %;
+a copy on first use, as 07 teaches), the modules' Python (~3 %), nll_loss's label check (~2 %), the VJPs'
+tensor wrappers. Before 01's fix, a first call slower than min_time ended calibrate's search at one call per
+sample, and every round then timed one cold call: PyTorch's first 784-256-10 step in a process takes ~20 ms,
+and its first add ~40 ms when its library's pages are not in memory; with the page cache dropped, the old code
+printed wall 0.41x and 0.48x for 784-256-10 (CPU time 0.87x, 0.86x), the new 0.85x and 0.88x.
+The 2x2 add is ~0.55 us of np.add and ~0.5 us of Python (07's wrapper, 02's operator, _binary_op, _wrap); add_
 costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
 from __future__ import annotations
 
