@@ -65,7 +65,7 @@ def main() -> None:
                    lambda: model.generate(prompt, args.new_tokens, generator=0, use_cache=True), args.rounds, min_time=0.5)
         ids = np.random.default_rng(2).integers(0, 65, (1, block_size))
         with tt.no_grad():
-            for t in sorted({t for t in (32, 128) if t < block_size - 1} | {block_size - 1}):  # steps that fit the block
+            for t in sorted({length for length in (32, 128) if length < block_size - 1} | {block_size - 1}):  # fit the block
                 cache = KVCache.for_model(model)
                 forward_cached(model, ids[:, :t], cache)
 

@@ -111,16 +111,19 @@ def test_a_slow_first_call_does_not_set_the_number_of_calls_per_sample():
     "A first call of one-off work longer than min_time (a library initialising) is made before the search, untimed."
     clock = FakeClock()
     tick = 2.0 ** -9
+
+    def lazy(calls: list):  # a function whose first call takes 1 second, then one tick per call
+        def fn() -> None:
+            clock.now += 1.0 if not calls else tick
+            calls.append(clock.now)
+        return fn
+
     calls = []
-
-    def lazy():  # a 1-second first call, then one tick per call
-        clock.now += 1.0 if not calls else tick
-        calls.append(clock.now)
-
-    assert setup.calibrate(lazy, 2e-3, clock) == 2  # as for a warm function: 2 ticks reach 2 ms
+    assert setup.calibrate(lazy(calls), 2e-3, clock) == 2  # as for a warm function: 2 ticks reach 2 ms
     assert len(calls) == 1 + 1 + 2  # the untimed first call, then the search's samples of 1 and 2 calls
-    speed = setup.speed_ratio(lambda: clock.__setattr__("now", clock.now + tick), lazy, rounds=3, clock=clock)
-    assert speed == 1.0  # a cold first call of the baseline does not make it look a million times slower
+    calls = []
+    setup.measure(lazy(calls), samples=9, min_time=2e-3, clock=clock)
+    assert len(calls) == 1 + 1 + 2 + 9 * 2  # so measure's samples are of two calls each, not of one
 
 
 def test_traced_memory_counts_what_is_kept_and_the_peak():
