@@ -660,8 +660,8 @@ def _mse_vjp(grad, out, input, target, reduction="mean"):
 
 
 def _linear_vjp(grad, out, x, weight, bias=None):
-    grads = layers.linear_backward(x, weight, _wrap(grad), bias is not None, x.requires_grad)
-    return tuple(g.data if g is not None else None for g in grads)
+    grad_x, grad_weight, grad_bias = layers.linear_backward(x, weight, _wrap(grad), bias is not None, x.requires_grad)
+    return (None if grad_x is None else grad_x.data), grad_weight.data, (None if grad_bias is None else grad_bias.data)
 
 
 _INPUT, _OUTPUT = ("x",), ("out",)  # what a VJP reads: the input's array or the output's

@@ -363,12 +363,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"{weight.data.shape}: the input's last size must be in_features = "
                          f"{weight.data.shape[1]}")
     # one 2-D product over all leading dimensions: NumPy multiplies a stack (..., n, in) @ (in, out) slice by
-    # slice, outside BLAS when the weight is transposed (up to 20x slower for GPT's (12, 64, 128) inputs)
-    rows = math.prod(x.data.shape[:-1])
-    out = x.data.reshape(rows, weight.data.shape[1]) @ weight.data.T
+    # slice, outside BLAS when the weight is transposed (up to 20x slower for GPT's (12, 64, 128) inputs).
+    # A batch of rows (N, in) is used as it is: its two reshapes would cost a few microseconds a call
+    batch = x.data.ndim == 2
+    rows = x.data if batch else x.data.reshape(math.prod(x.data.shape[:-1]), weight.data.shape[1])
+    out = rows @ weight.data.T
     if bias is not None:
         out += bias.data
-    return _wrap(out.reshape(x.data.shape[:-1] + weight.data.shape[:1]))
+    return _wrap(out if batch else out.reshape(x.data.shape[:-1] + weight.data.shape[:1]))
 
 
 def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bool = True,
@@ -378,9 +380,12 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
     and grad_output summed over all but the last dimension. None for the bias without one, and for
     x unless `needs_input_grad` (the first layer's input needs none: that saves a third of the work)."""
     g = grad_output.data
-    rows = math.prod(g.shape[:-1])
-    g2, x2 = g.reshape(rows, g.shape[-1]), x.data.reshape(rows, x.data.shape[-1])
-    grad_x = _wrap((g2 @ weight.data).reshape(x.data.shape)) if needs_input_grad else None
+    if g.ndim == 2:  # a batch of rows: no reshapes, as in linear
+        g2, x2, grad_x = g, x.data, _wrap(g @ weight.data) if needs_input_grad else None
+    else:
+        rows = math.prod(g.shape[:-1])
+        g2, x2 = g.reshape(rows, g.shape[-1]), x.data.reshape(rows, x.data.shape[-1])
+        grad_x = _wrap((g2 @ weight.data).reshape(x.data.shape)) if needs_input_grad else None
     grad_bias = _wrap(g2.sum(axis=0)) if has_bias else None
     return grad_x, _wrap(g2.T @ x2), grad_bias
 
