@@ -153,10 +153,10 @@ def test_binary_operators_take_two_arguments_and_record_like_every_other_op():
     "a + b and t[i] reach a wrapper of exactly two parameters (nothing packed); it records as the general one does."
     from tinytorch.autograd import _is_binary_operator
 
-    def forward(fn):
+    def parameter_names(fn):
         return fn.__code__.co_varnames[:fn.__code__.co_argcount]
     for name in ("__add__", "__rsub__", "__mul__", "__truediv__", "__pow__", "__getitem__"):
-        assert forward(getattr(tt.Tensor, name)) == ("a", "b"), name
+        assert parameter_names(getattr(tt.Tensor, name)) == ("a", "b"), name
     for name in ("__neg__", "matmul", "sum", "exp"):
         assert not _is_binary_operator(getattr(tt.Tensor, name).__wrapped__), name
     assert not _is_binary_operator(lambda a, b: a)  # not a special method: may be called by keyword
