@@ -27,9 +27,9 @@ sample, and every round then timed one cold call: PyTorch's first 784-256-10 ste
 and its first add ~40 ms when its library's pages are not in memory; with the page cache dropped, the old code
 printed wall 0.41x and 0.48x for 784-256-10 (CPU time 0.87x, 0.86x), the new 0.85x and 0.88x.
 Measured 2026-12-02 later still, after 04's linear uses a 2-D batch (N, in) as it is (its reshapes cost a few us a
-call; ~5 % of the 64-128-10 step, 0.92-0.95x of the previous step's time in one process): this script, 3 runs
-(medians wall / CPU): 64-128-10 0.57-0.59 / 0.59-0.61 (goal 0.6: met by the wall clock in all 3, by CPU time in 2),
-784-256-10 0.80-0.89 / 0.83-0.89, 2x2 add 0.66-0.70 / 0.69-0.70, add_ 2.25-2.28.
+call; ~5 % of the 64-128-10 step, 0.92-0.95x of the previous step's time in one process): this script, 6 runs
+(medians wall / CPU): 64-128-10 0.57-0.62 / 0.58-0.61 (goal 0.6: at the edge, over it in 2 runs by the wall clock
+and 1 by CPU time), 784-256-10 0.80-0.90 / 0.83-0.90, 2x2 add 0.66-0.70 / 0.69-0.70, add_ 2.23-2.35.
 The 2x2 add is ~0.55 us of np.add and ~0.5 us of Python (07's wrapper, 02's operator, _binary_op, _wrap); add_
 costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
 from __future__ import annotations
