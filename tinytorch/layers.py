@@ -355,6 +355,17 @@ class _StateDict:
         return IncompatibleKeys(missing, unexpected)
 
 # %% ../nbs/04_layers.ipynb #linear
+def _as_rows(a: np.ndarray) -> np.ndarray:
+    """`a` (..., n) as one matrix (rows, n), every leading dimension folded into the rows (a view
+    where the layout allows); `a` itself when it already is one: a reshape costs about a microsecond."""
+    return a if a.ndim == 2 else a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
+def _unfold_rows(rows: np.ndarray, like: np.ndarray) -> np.ndarray:
+    "A result computed from `_as_rows(like)`, with `like`'s leading dimensions back."
+    return rows if like.ndim == 2 else rows.reshape(like.shape[:-1] + rows.shape[-1:])
+
+
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias: `x` (..., in_features), `weight` (out_features, in_features), `bias`
     (out_features,) or None. Raises ValueError naming both shapes when the sizes do not match."""
@@ -363,14 +374,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"{weight.data.shape}: the input's last size must be in_features = "
                          f"{weight.data.shape[1]}")
     # one 2-D product over all leading dimensions: NumPy multiplies a stack (..., n, in) @ (in, out) slice by
-    # slice, outside BLAS when the weight is transposed (up to 20x slower for GPT's (12, 64, 128) inputs).
-    # A batch of rows (N, in) is used as it is: its two reshapes would cost a few microseconds a call
-    batch = x.data.ndim == 2
-    rows = x.data if batch else x.data.reshape(math.prod(x.data.shape[:-1]), weight.data.shape[1])
-    out = rows @ weight.data.T
+    # slice, outside BLAS when the weight is transposed (up to 20x slower for GPT's (12, 64, 128) inputs)
+    out = _as_rows(x.data) @ weight.data.T
     if bias is not None:
         out += bias.data
-    return _wrap(out if batch else out.reshape(x.data.shape[:-1] + weight.data.shape[:1]))
+    return _wrap(_unfold_rows(out, x.data))
 
 
 def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bool = True,
@@ -379,15 +387,10 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
     gradient of its output: grad_output @ weight, grad_outputᵀ @ x (over all leading dimensions),
     and grad_output summed over all but the last dimension. None for the bias without one, and for
     x unless `needs_input_grad` (the first layer's input needs none: that saves a third of the work)."""
-    g = grad_output.data
-    if g.ndim == 2:  # a batch of rows: no reshapes, as in linear
-        g2, x2, grad_x = g, x.data, _wrap(g @ weight.data) if needs_input_grad else None
-    else:
-        rows = math.prod(g.shape[:-1])
-        g2, x2 = g.reshape(rows, g.shape[-1]), x.data.reshape(rows, x.data.shape[-1])
-        grad_x = _wrap((g2 @ weight.data).reshape(x.data.shape)) if needs_input_grad else None
-    grad_bias = _wrap(g2.sum(axis=0)) if has_bias else None
-    return grad_x, _wrap(g2.T @ x2), grad_bias
+    g, rows = _as_rows(grad_output.data), _as_rows(x.data)  # n runs over every leading dimension
+    grad_x = _wrap(_unfold_rows(g @ weight.data, x.data)) if needs_input_grad else None
+    grad_bias = _wrap(g.sum(axis=0)) if has_bias else None
+    return grad_x, _wrap(g.T @ rows), grad_bias
 
 # %% ../nbs/04_layers.ipynb #linear_init
 def uniform_(tensor: Tensor, low: float, high: float) -> Tensor:
