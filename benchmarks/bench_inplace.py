@@ -33,6 +33,13 @@ load ~1 (medians wall / CPU): 64-128-10 0.57-0.62 / 0.58-0.61, 784-256-10 0.80-0
 0.61-0.65, 784-256-10 0.91-0.92 / 0.91, 2x2 add 0.70-0.72. Alternating processes on the idle machine, old code
 against new (speed_ratio, 3 x 2): 64-128-10 0.59-0.61 -> 0.56-0.58, 784-256-10 0.91-0.92 -> 0.89-0.91. Both step
 goals are at their edge: met or missed by a few hundredths, depending on the machine's state.
+Measured 2026-12-02 on another machine (OpenBLAS's Haswell kernels, load ~0.8), after 04's linear folds rows with
+two helpers (the step's time unchanged: 0.98-1.02x of the previous code's in one process): 6 runs (medians wall /
+CPU): 2x2 add 0.64-0.68 / 0.60-0.69, 784-256-10 0.72-0.92 / 0.74-0.91, 64-128-10 0.62-0.70 / 0.59-0.67 (missed).
+Where the 64-128-10 step's time goes, in instructions (valgrind --tool=callgrind, 1,000 steps less none): 1.38 M a
+step against 1.00 M for the same MLP in plain NumPy. The array work is the same (BLAS 441 k in both, NumPy 374 k
+against 348 k); the difference is the interpreter, 372 k against 69 k: 4,569 bytecodes a step, of which the
+topological order 16 %, the reverse sweep 11 %, _wrap 14 % (23 calls) and recording the five nodes ~20 %.
 The 2x2 add is ~0.55 us of np.add and ~0.5 us of Python (07's wrapper, 02's operator, _binary_op, _wrap); add_
 costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
 from __future__ import annotations
