@@ -41,7 +41,18 @@ step against 1.00 M for the same MLP in plain NumPy. The array work is the same 
 against 348 k); the difference is the interpreter, 372 k against 69 k: 4,569 bytecodes a step, of which the
 topological order 16 %, the reverse sweep 11 %, _wrap 14 % (23 calls) and recording the five nodes ~20 %.
 The 2x2 add is ~0.55 us of np.add and ~0.5 us of Python (07's wrapper, 02's operator, _binary_op, _wrap); add_
-costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage."""
+costs 2.3x PyTorch's: the ufunc with out= and casting=, and the version count of the storage.
+Later on 2026-12-02, same machine: the steps above are measured after the add_ cases, i.e. with a live tensor changed
+in place, a state every tutorial-style script reaches (`p -= lr * p.grad` under no_grad). In that state 07 recorded
+the version of each saved array at every node and looked all of them up before each node's backward: 0.62-0.64 here
+against 0.55-0.57 for the same step measured alone. Now 02 and 07 share a clock (02's `_Clock`): nodes and in-place
+changes take its ticks, and only a node made before the latest change looks its arrays up. Optimizer steps, 04's
+initialisers and load_state_dict now count their in-place changes, as PyTorch's do (a backward through a graph made
+before a step used the new weights silently). In one process against the previous package (60 interleaved rounds,
+CPU time): 64-128-10 after an in-place change 0.95x of the previous step's time, with no change before 1.02x (the
+four parameters' version counts), 784-256-10 1.01x. This script, 3 runs at load ~1.5 (medians wall / CPU):
+64-128-10 0.53-0.59 / 0.59-0.62, 784-256-10 0.83-0.86 / 0.79-0.88, 2x2 add 0.67-0.70 / 0.66-0.70, add_ 2.5-2.6
+(its change now also takes a tick)."""
 from __future__ import annotations
 
 import sys

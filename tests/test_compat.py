@@ -150,8 +150,19 @@ def _saved_input_changed(lib):
     y.sum().backward()
 
 
+def _backward_after_optimizer_step(lib):
+    "The step changes the weight that linear's node saved (to give the input its gradient)."
+    model = lib.nn.Linear(3, 2)
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    loss = model(lib.ones(4, 3, requires_grad=True)).pow(2).sum()
+    loss.backward(retain_graph=True)
+    optimizer.step()
+    loss.backward()
+
+
 ERRORS += [("saved_output", _saved_output_changed, "modified by an inplace operation"),
-           ("saved_input_under_no_grad", _saved_input_changed, "modified by an inplace operation")]
+           ("saved_input_under_no_grad", _saved_input_changed, "modified by an inplace operation"),
+           ("backward_after_optimizer_step", _backward_after_optimizer_step, "modified by an inplace operation")]
 
 
 @pytest.mark.parametrize("name, case, text", ERRORS, ids=[e[0] for e in ERRORS])
@@ -241,6 +252,65 @@ def test_in_place_on_a_view_of_a_recorded_tensor_is_refused_not_wrong():
     y[1] = 0  # y changes after `first` was recorded from it: refused at backward(), not a wrong gradient
     with pytest.raises(RuntimeError, match="changed in place"):
         (first + y).sum().backward()
+
+
+def test_only_changes_after_a_node_was_made_are_checked(monkeypatch):
+    """07's checks compare ticks of 02's clock: a change made before a graph (an update between training
+    steps, a tensor changed long ago and still alive) costs its backward no lookup; one made after is caught."""
+    lookups = []
+    changed_since = tt.autograd._changed_since
+    monkeypatch.setattr(tt.autograd, "_changed_since", lambda *args: lookups.append(args) or changed_since(*args))
+    unrelated = tt.ones(2)
+    unrelated += 1  # alive during the whole test, as a parameter updated in place would be
+    x = tt.tensor([0.5, 1.0], requires_grad=True)
+    h = x * 2
+    h.add_(1)  # recorded, before the nodes made from h below
+    y = h.exp() * h.log()
+    (y * 1).sum().backward(retain_graph=True)
+    checked = {array.shape for array, _ in lookups}
+    assert len(lookups) == 1 and checked == {(2,)}, \
+        f"only x * 2's node, made before h.add_(1), may look up its saved array; looked up {len(lookups)}"
+    u = 2 * x.data + 1
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(u) * (np.log(u) + 1 / u), rtol=1e-6)
+    lookups.clear()
+    z = (x * 3).exp().sum()
+    z.backward()
+    assert lookups == [], "nothing changed in place after z's nodes were made: no saved array may be looked up"
+    with tt.no_grad():
+        h.mul_(3)  # after y was made from h: the array log saved (h itself) is now stale
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def _parameter_versions(lib):
+    "A Linear weight's version after initialisation, an optimizer step, and loading a state dict."
+    model = lib.nn.Linear(3, 2)
+    versions = [model.weight._version]
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    model(lib.ones(4, 3)).sum().backward()
+    optimizer.step()
+    versions.append(model.weight._version)
+    model.load_state_dict(model.state_dict())
+    return versions + [model.weight._version]
+
+
+def test_parameter_versions_count_initialisation_steps_and_loads_as_pytorchs():
+    assert _parameter_versions(tt) == _parameter_versions(torch) == [1, 2, 3]
+
+
+def test_a_fused_optimizer_step_also_refuses_a_stale_backward():
+    from tinytorch.acceleration import FusedAdam
+
+    model = tt.nn.Linear(3, 2)
+    optimizer = FusedAdam(model.parameters(), lr=0.1)
+    x = tt.ones(4, 3, requires_grad=True)
+    model(x).pow(2).sum().backward()
+    optimizer.step()  # the first step moves the parameters into one flat array
+    loss = model(x).pow(2).sum()
+    loss.backward(retain_graph=True)
+    optimizer.step()  # one flat update that every parameter views
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
 
 
 def test_optimizer_style_update_keeps_parameters_and_graph_free():

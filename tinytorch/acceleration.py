@@ -17,7 +17,7 @@ from .layers import GELU, Module, ReLU, Sequential
 from .losses import _check_class_indices, _check_reduction, _reduce
 from .optimizers import Adam
 from .spatial import Conv2d, MaxPool2d, _check_conv, _pair, conv_padding, max_pool2d
-from .tensor import Tensor, _wrap, tensor
+from .tensor import Tensor, _bump_version, _wrap, tensor
 from .transformer import LayerNorm, _as_ids, layer_norm
 
 # %% auto #0
@@ -491,7 +491,9 @@ class FusedAdam(Adam):
     every update); at every step their gradients are copied into another, and one update of about a dozen NumPy
     calls, all in place (`out=`, into arrays made once), changes them all: the same numbers as Adam's, bit for bit. A group whose
     parameters differ in dtype, and from the first step in which some parameter of the group has no gradient on,
-    runs Adam's update parameter by parameter, on the same state."""
+    runs Adam's update parameter by parameter, on the same state. Each step counts one in-place change of the flat
+    array, which every parameter of the group views (their versions count from 0 again after the move: a graph made
+    before the first step keeps the old arrays, and its backward stays right)."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
@@ -513,7 +515,7 @@ class FusedAdam(Adam):
                 self._fused[index] = False
                 for p in params:
                     if p.grad is not None:
-                        self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
+                        self._step_parameter(p, group)
                 continue
             states = [self.state.setdefault(id(p), {}) for p in params]
             if not states[0]:  # the first step: the running means start at zero
@@ -522,6 +524,7 @@ class FusedAdam(Adam):
                 _share_state(params, states, flat[1], flat[2])
             np.concatenate([p.grad.data.ravel() for p in params], out=flat[3])
             _adam_in_place(*flat, states[0]["step"] + 1, group, self.decoupled_weight_decay)
+            _bump_version(flat[0])  # one in-place change of every parameter: they all view this array
             for state in states:
                 state["step"] += 1
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .tensor import _VERSIONS, Tensor, _axis, _plain_index, _wrap, add_methods, array_version
+from .tensor import Tensor, _axis, _changed_since, _Clock, _plain_index, _wrap, add_methods, array_version
 from . import activations, layers, losses
 
 # %% auto #0
@@ -65,39 +65,36 @@ class Node:
     tensors) and `backward`, which maps the gradient of the output (an ndarray) to one gradient
     per input (an ndarray, or None where no gradient flows).
 
-    `saved` are the arrays that `function` (the VJP's closure) reads, with their versions now: if one
-    is changed in place before the backward pass, `backward` raises instead of returning a wrong
-    gradient (Step 7). The node also remembers each input's `grad_fn`, which an in-place change of
-    that input replaces."""
+    `saved` are the arrays that `function` (the VJP's closure) reads, and `made_at` the tick of module 02's
+    `_Clock` when the node was made: if a saved array is changed in place after that, `backward` raises
+    instead of returning a wrong gradient (Step 7). It raises too when an in-place change gave an input
+    a newer history (`grad_fn`) than the one this node used."""
 
-    __slots__ = ("name", "inputs", "function", "saved", "versions", "histories", "retains_grad")
+    __slots__ = ("name", "inputs", "function", "saved", "made_at", "retains_grad")
 
     def __init__(self, name: str, inputs: tuple, backward: Callable[[np.ndarray], tuple],
                  saved: Sequence[np.ndarray] = ()):
         self.name, self.inputs, self.function, self.saved = name, inputs, backward, saved
-        # no in-place change so far (the usual case): every version is 0, nothing to look up
-        self.versions = [array_version(array) for array in saved] if _VERSIONS else None
-        self.histories = [value.grad_fn if isinstance(value, Tensor) else None for value in inputs]
+        self.made_at = next(_Clock.ticks)  # later than the nodes of its inputs
         self.retains_grad = False  # set by the output's retain_grad()
 
     def backward(self, grad: np.ndarray) -> tuple:
         "One gradient per input for the output's gradient `grad`, after checking that nothing saved changed."
-        if _VERSIONS:  # some array was changed in place: check this node's
+        if _Clock.last_change > self.made_at:  # something was changed in place since: check this node
             self._check()
         return self.function(grad)
 
     def _check(self) -> None:
-        "Raise if an array the VJP reads, or an input's history, changed since the node was made."
-        versions = self.versions if self.versions is not None else [0] * len(self.saved)
-        for array, version in zip(self.saved, versions):
-            if array_version(array) != version:
+        "Raise if an array the VJP reads, or an input's history, changed after the node was made."
+        for array in self.saved:
+            if _changed_since(array, self.made_at):
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: an array of shape {array.shape} saved by {self!r} is at version "
-                    f"{array_version(array)}; expected version {version} instead. Compute with a clone() of "
+                    f"{array_version(array)}, changed after it was saved. Compute with a clone() of "
                     f"the tensor, or make the change out of place (x = x + 1 instead of x += 1)")
-        for value, history in zip(self.inputs, self.histories):
-            if isinstance(value, Tensor) and value.grad_fn is not history:
+        for value in self.inputs:
+            if isinstance(value, Tensor) and value.grad_fn is not None and value.grad_fn.made_at > self.made_at:
                 raise RuntimeError(
                     f"a tensor of shape {value.shape} used by {self!r} was changed in place later by a recorded "
                     f"operation ({value.grad_fn!r}), so its history is no longer the one this node used: "

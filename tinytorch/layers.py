@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .tensor import (
-    _DTYPES, Tensor, _wrap, add_methods, as_dtype, default_generator, dtype, float32, float64, to_array)
+    _DTYPES, Tensor, _assign, _wrap, add_methods, as_dtype, default_generator, dtype, float32, float64, to_array)
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
@@ -337,8 +337,9 @@ class _StateDict:
         return OrderedDict((name, _wrap(t.data.copy())) for name, t in self._named_state())
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy values into the parameters in place (optimizers keep working). With `strict`, missing
-        or unexpected keys raise a KeyError listing them; a shape mismatch always raises ValueError."""
+        """Copy values into the parameters in place (optimizers keep working; each parameter's version
+        counts one change, as in PyTorch). With `strict`, missing or unexpected keys raise a KeyError
+        listing them; a shape mismatch always raises ValueError."""
         own = dict(self._named_state())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
@@ -351,7 +352,7 @@ class _StateDict:
                 if array.shape != own[name].shape:
                     raise ValueError(f"state_dict['{name}'] has shape {array.shape}, but the parameter "
                                      f"has shape {own[name].shape}")
-                own[name].data[...] = array
+                _assign(own[name], Ellipsis, array)
         return IncompatibleKeys(missing, unexpected)
 
 # %% ../nbs/04_layers.ipynb #linear
@@ -394,8 +395,9 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
 
 # %% ../nbs/04_layers.ipynb #linear_init
 def uniform_(tensor: Tensor, low: float, high: float) -> Tensor:
-    "Fill `tensor` in place with samples from U(low, high), drawn from the generator `manual_seed` sets."
-    tensor.data[...] = default_generator().uniform(low, high, tensor.data.shape)
+    """Fill `tensor` in place (one more version, as for any in-place change) with samples from U(low, high),
+    drawn from the generator `manual_seed` sets."""
+    _assign(tensor, Ellipsis, default_generator().uniform(low, high, tensor.data.shape))
     return tensor
 
 

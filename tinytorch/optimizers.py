@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _bump_version
 
 # %% auto #0
 __all__ = ['Optimizer', 'SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'LRScheduler', 'StepLR', 'CosineAnnealingLR']
@@ -60,7 +60,13 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
+                    self._step_parameter(p, group)
+
+    def _step_parameter(self, p: Tensor, group: dict[str, Any]) -> None:
+        """One update of `p` from its gradient: an in-place change, counted in the parameter's version
+        (module 02) as PyTorch counts it."""
+        self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
+        _bump_version(p.data)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         "Change `param` in place from `grad`; `state` persists between steps for this parameter."

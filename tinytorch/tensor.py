@@ -3,6 +3,7 @@
 # %% ../nbs/02_tensor.ipynb #code-03
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 import weakref
@@ -759,7 +760,15 @@ def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _wrap(_generator.random(_shape_arg(shape)).astype(target), requires_grad)
 
 # %% ../nbs/02_tensor.ipynb #inplace
-_VERSIONS: dict[int, int] = {}  # id of a storage array → the number of in-place changes it has had
+_VERSIONS: dict[int, tuple[int, int]] = {}  # id of a storage array → (its in-place changes, the tick of the latest)
+
+
+class _Clock:
+    """When things happened, for module 07's in-place checks: `next(_Clock.ticks)` is a new moment
+    (each in-place change takes one, and module 07 stamps each recorded operation with one);
+    `last_change` is the tick of the latest in-place change of any array (0: none yet)."""
+    ticks = itertools.count(1)
+    last_change = 0
 
 
 def _storage(array: np.ndarray) -> np.ndarray:
@@ -770,19 +779,25 @@ def _storage(array: np.ndarray) -> np.ndarray:
 
 def array_version(array: np.ndarray) -> int:
     "How many in-place changes the memory under `array` has had: 0 until one happens."
-    if not _VERSIONS:  # nothing was ever changed in place (or it was all freed): the fast path
-        return 0
-    return _VERSIONS.get(id(_storage(array)), 0)
+    return _VERSIONS.get(id(_storage(array)), (0, 0))[0]
+
+
+def _changed_since(array: np.ndarray, tick: int) -> bool:
+    "Whether the memory under `array` was changed in place after the moment `tick` of `_Clock`."
+    return _VERSIONS.get(id(_storage(array)), (0, 0))[1] > tick
 
 
 def _bump_version(array: np.ndarray) -> None:
-    "Count one in-place change of the memory under `array` (the count is dropped with the memory)."
+    "Count one in-place change of the memory under `array`, at a new tick (the entry is dropped with the memory)."
     owner = _storage(array)
     key = id(owner)
-    if key not in _VERSIONS:
+    version = 0
+    if key in _VERSIONS:
+        version = _VERSIONS[key][0]
+    else:
         weakref.finalize(owner, _VERSIONS.pop, key, None)
-        _VERSIONS[key] = 0
-    _VERSIONS[key] += 1
+    _Clock.last_change = next(_Clock.ticks)
+    _VERSIONS[key] = (version + 1, _Clock.last_change)
 
 
 def _plain_index(index: Any) -> Any:
