@@ -298,6 +298,37 @@ def test_parameter_versions_count_initialisation_steps_and_loads_as_pytorchs():
     assert _parameter_versions(tt) == _parameter_versions(torch) == [1, 2, 3]
 
 
+def _batch_norm_versions_and_stale_gradient(lib):
+    """BatchNorm2d's versions after construction and one training step, and the input gradient of a graph made in
+    evaluation mode, taken after a training-mode forward has updated the running statistics."""
+    rng = np.random.default_rng(0)
+    bn = lib.nn.BatchNorm2d(3, dtype=lib.float64)
+    x = lib.tensor(rng.standard_normal((4, 3, 2, 2)), requires_grad=True)
+    bn.eval()
+    y = bn(x)
+    bn.train()
+    bn(lib.tensor(3 * rng.standard_normal((4, 3, 2, 2)) + 2))
+    versions = {name: getattr(bn, name)._version for name in bn.state_dict()}
+    y.sum().backward()  # neither library counts the running-statistics update as a version: no error
+    return versions, x.grad.detach().numpy()
+
+
+def test_batch_norm_counts_versions_and_reads_updated_statistics_as_pytorchs():
+    versions, grad = _batch_norm_versions_and_stale_gradient(tt)
+    expected_versions, expected_grad = _batch_norm_versions_and_stale_gradient(torch)
+    assert versions == expected_versions == {"weight": 1, "bias": 1, "running_mean": 1, "running_var": 1,
+                                             "num_batches_tracked": 2}
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-12)
+    bn = tt.nn.BatchNorm2d(2)
+    bn(tt.tensor([[[[1.0]], [[3.0]]], [[[2.0]], [[5.0]]]]))
+    with tt.no_grad():
+        bn.weight.fill_(4)
+        bn.bias.fill_(2)
+    bn.reset_parameters()
+    assert bn.running_mean.tolist() == [0, 0] and bn.running_var.tolist() == [1, 1]
+    assert bn.num_batches_tracked.item() == 0 and bn.weight.tolist() == [1, 1] and bn.bias.tolist() == [0, 0]
+
+
 def test_a_fused_optimizer_step_also_refuses_a_stale_backward():
     from tinytorch.acceleration import FusedAdam
 

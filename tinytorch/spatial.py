@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .tensor import Tensor, _wrap, float32
 from .layers import Module, Parameter, uniform_
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
-from .autograd import differentiable, register_op
+from .autograd import differentiable, no_grad, register_op
 
 # %% auto #0
 __all__ = ['avg_pool2d', 'adaptive_avg_pool2d', 'batch_norm', 'conv_output_size', 'conv_padding', 'ConvGeometry', 'conv2d_loop',
@@ -536,27 +536,44 @@ class AdaptiveAvgPool2d(Module):
 class BatchNorm2d(Module):
     """Batch normalisation of (N, C, H, W) per channel, as PyTorch's `BatchNorm2d`: `weight` (ones) and `bias`
     (zeros) when `affine`; running statistics when `track_running_stats`, as buffers running_mean, running_var and
-    num_batches_tracked (`momentum=None`: a cumulative average)."""
+    num_batches_tracked (`momentum=None`: a cumulative average). Initial values are written in place by
+    `reset_parameters`, so versions count as PyTorch's do."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, dtype: Any = None):
         dtype = float32 if dtype is None else dtype
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
+        self.weight = Parameter(np.empty(num_features, dtype)) if affine else None
+        self.bias = Parameter(np.empty(num_features, dtype)) if affine else None
         # buffers (module 04): in state_dict under PyTorch's names, never among the parameters
-        self.register_buffer("running_mean", _wrap(np.zeros(num_features, dtype)) if track_running_stats else None)
-        self.register_buffer("running_var", _wrap(np.ones(num_features, dtype)) if track_running_stats else None)
+        self.register_buffer("running_mean", _wrap(np.empty(num_features, dtype)) if track_running_stats else None)
+        self.register_buffer("running_var", _wrap(np.empty(num_features, dtype)) if track_running_stats else None)
         self.register_buffer("num_batches_tracked",
-                             _wrap(np.array(0, dtype=np.int64)) if track_running_stats else None)
+                             _wrap(np.empty((), dtype=np.int64)) if track_running_stats else None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        "Running mean 0, running variance 1, no batches tracked (in place)."
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        "The running statistics reset, and weight 1 and bias 0 when `affine` (in place)."
+        self.reset_running_stats()
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1)
+                self.bias.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         if x.data.ndim != 4:
             raise ValueError(f"BatchNorm2d expects a 4-d input (N, C, H, W), got shape {x.data.shape}")
         momentum = self.momentum
         if self.training and self.running_mean is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.add_(1)
             if momentum is None:
                 momentum = 1 / int(self.num_batches_tracked.data)
         return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
