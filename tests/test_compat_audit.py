@@ -1,7 +1,8 @@
 """The silent-difference audit: every Tensor method and attribute, and every tinytorch function, that
-shares its name with PyTorch's is called on the same standard inputs in both libraries; where both
-succeed, the results must agree, unless docs/PYTORCH.md lists the name (with its reason) in the
-audit table. An error in tinytorch where PyTorch succeeds is loud, not silent: not this test's
+shares its name with PyTorch's is called on the same standard inputs in both libraries (float64, then
+int64); where both succeed, the results must agree in value and dtype, unless docs/PYTORCH.md lists the
+name (with its reason) in the audit table. One documented rule is allowed for every name: integer
+inputs made floating give float64 (NumPy's promotion), where PyTorch gives float32. An error in tinytorch where PyTorch succeeds is loud, not silent: not this test's
 business (tests/test_compat.py covers the names of issue 13 one by one)."""
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ pytestmark = needs_torch
 DOC = Path(__file__).resolve().parent.parent / "docs" / "PYTORCH.md"
 VALUES = np.array([[0.5, 1.25, 2.0, 0.75], [1.5, 0.25, 1.75, 1.0], [0.625, 1.125, 0.375, 1.875]])
 OTHER = VALUES[::-1, ::-1] + 0.5
+# the standard inputs X and O of each dtype: the floats above, and whole numbers 2..19 for integer inputs
+STANDARD = {"float64": (VALUES, OTHER), "int64": ((8 * VALUES).astype(np.int64), (8 * OTHER).astype(np.int64))}
 # Argument lists tried on every callable (`X` and `O` stand for the standard tensors)
 X, O = "X", "O"
-ARGUMENTS = [(), (O,), (2.0,), (1,), (0,), (-1,), ((4, 3),), (3, 4), (1, 0), (X,), (X, O), (X, 2.0), (X, 1)]
+ARGUMENTS = [(), (O,), (2.0,), (1,), (0,), (-1,), ((4, 3),), ((4, 3), 2), (3, 4), (1, 0), (X,), (X, O), (X, 2.0), (X, 1)]
 KEYWORDS = [{}, {"dim": 1}, {"dim": 0, "keepdim": True}]
 
 
@@ -37,7 +40,7 @@ def listed_names() -> set[str]:
 def comparable(value):
     "A result as something `==`-comparable across libraries: arrays, tuples of them, or plain values."
     if isinstance(value, (tt.Tensor, torch.Tensor)):
-        return np.asarray(value.detach().numpy(), dtype=np.float64)
+        return str(value.dtype).split(".")[-1], np.asarray(value.detach().numpy(), dtype=np.float64)
     if isinstance(value, tuple) and not isinstance(value, torch.Size):
         return tuple(comparable(item) for item in value)
     if isinstance(value, torch.Size):
@@ -49,19 +52,22 @@ def comparable(value):
     return str(value)
 
 
-def same(a, b) -> bool:
+def same(a, b, integer_inputs: bool = False) -> bool:
+    "Equal comparable results; with integer inputs, float64 against PyTorch's float32 counts as the same dtype."
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        rtol = 1e-6 if integer_inputs else 1e-9  # float32 results from PyTorch
         return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True))
+                and np.allclose(a, b, rtol=rtol, atol=1e-12, equal_nan=True))
+    if integer_inputs and (a, b) == ("float64", "float32"):
+        return True
     if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y, integer_inputs) for x, y in zip(a, b))
     return a == b
 
 
-def outcomes(lib, get, args, kwargs):
-    "('ok', comparable result, the receiver after the call) or ('error', None, None)."
-    x = lib.tensor(VALUES.copy(), dtype=lib.float64)
-    o = lib.tensor(OTHER.copy(), dtype=lib.float64)
+def outcomes(lib, get, args, kwargs, dtype="float64"):
+    "('ok', comparable result, the receiver after the call) or ('error', None, None), for inputs of `dtype`."
+    x, o = (lib.tensor(values.copy(), dtype=getattr(lib, dtype)) for values in STANDARD[dtype])
     real = [x if a is X else o if a is O else a for a in args]
     try:
         result = get(lib, x)(*real, **kwargs)
@@ -84,11 +90,14 @@ DUNDERS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", 
 def differences(get) -> list[str]:
     "Argument lists on which both libraries succeed but differ (in the result or the receiver)."
     found = []
-    for args in ARGUMENTS:
-        for kwargs in KEYWORDS:
-            ours, theirs = outcomes(tt, get, args, kwargs), outcomes(torch, get, args, kwargs)
-            if ours[0] == theirs[0] == "ok" and not (same(ours[1], theirs[1]) and same(ours[2], theirs[2])):
-                found.append(f"{args} {kwargs}: {ours[1]!r:.80} vs PyTorch {theirs[1]!r:.80}")
+    for dtype in STANDARD:
+        for args in ARGUMENTS:
+            for kwargs in KEYWORDS:
+                ours, theirs = outcomes(tt, get, args, kwargs, dtype), outcomes(torch, get, args, kwargs, dtype)
+                integers = dtype == "int64"
+                if ours[0] == theirs[0] == "ok" and not (same(ours[1], theirs[1], integers)
+                                                         and same(ours[2], theirs[2], integers)):
+                    found.append(f"{dtype} {args} {kwargs}: {ours[1]!r:.80} vs PyTorch {theirs[1]!r:.80}")
     return found
 
 

@@ -380,8 +380,9 @@ def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def full(shape: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    "A tensor of `shape` filled with `fill_value`."
-    return _wrap(np.full(_shape_arg((shape,)), fill_value, _default(dtype)), requires_grad)
+    "A tensor of `shape` filled with `fill_value`, of the dtype `tensor(fill_value)` would have unless `dtype` is given."
+    inferred = _INFERRED.get(np.asarray(fill_value).dtype.kind, float32.dtype) if dtype is None else as_dtype(dtype)
+    return _wrap(np.full(_shape_arg((shape,)), fill_value, inferred), requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
