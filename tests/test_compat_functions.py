@@ -78,6 +78,10 @@ DIFFERENTIABLE = {
     "sum_function": lambda lib, a, b: lib.sum(a, 1) * lib.sum(a),
     "mean_function": lambda lib, a, b: lib.mean(a, dim=0, keepdim=True) * a,
     "max_function": lambda lib, a, b: lib.max(a) + lib.max(a, 1).values.sum(),
+    "min": lambda lib, a, b: a.min() + a.min(1).values.sum() * a.min(0, keepdim=True).values,
+    "min_function_ties": lambda lib, a, b: lib.min(a.clamp(max=0)) + lib.min(a.clamp(-1, 1), dim=0).values.sum(),
+    "neg_square": lambda lib, a, b: a.neg() * lib.square(a) + lib.neg(a.square()),
+    "expand_as_view_as": lambda lib, a, b: a[:, :1].expand_as(a) * b.view_as(a),
     "clamp_function": lambda lib, a, b: lib.clamp(a, -1, 1),
     "bmm": lambda lib, a, b: lib.bmm(a.reshape(1, 3, 4).expand(2, 3, 4), b.reshape(1, 4, 3).repeat(2, 1, 1)),
     "einsum_matmul": lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),
@@ -99,7 +103,8 @@ def test_values_and_gradients_equal_pytorch(name):
 def _indices(lib):
     x = f64(lib, A)
     return [x.topk(2).indices, lib.topk(x, 1, dim=0, largest=False).indices, x.sort(1).indices,
-            lib.sort(x, 0, descending=True)[1], lib.argmax(x, 1), x.argmax()]
+            lib.sort(x, 0, descending=True)[1], lib.argmax(x, 1), x.argmax(), x.min(1).indices,
+            lib.min(x.clamp(max=0), 0, keepdim=True).indices]
 
 
 def _comparisons(lib):
@@ -112,7 +117,8 @@ def _comparisons(lib):
 def _integers(lib):
     x = lib.arange(12).reshape(3, 4)
     return [lib.cat([x, x]), lib.stack([x[0], x[1]]), x.triu(1), x.tril(), x.repeat(1, 2), x.flatten(),
-            lib.where(x > 5, x, -x), x.masked_fill(x == 3, 0), x.t(), lib.t(x[0]), lib.sort(-x, 0).values]
+            lib.where(x > 5, x, -x), x.masked_fill(x == 3, 0), x.t(), lib.t(x[0]), lib.sort(-x, 0).values,
+            x.min(), x.min(0).values, x.square(), (x > 4).min(), (x > 4).min(1).values]
 
 
 @pytest.mark.parametrize("case", [_indices, _comparisons, _integers])
@@ -142,7 +148,7 @@ def test_random_functions_have_pytorchs_shapes_dtypes_and_ranges():
 def test_builtin_names_exist_but_are_not_star_imported():
     namespace: dict = {}
     exec("from tinytorch import *", namespace)
-    for name in ("sum", "max", "abs", "pow", "t", "float", "int", "bool"):
+    for name in ("sum", "max", "min", "abs", "pow", "t", "float", "int", "bool"):
         assert hasattr(tt, name), f"tt.{name} is missing"
         assert name not in namespace, f"`from tinytorch import *` hides Python's builtin {name}"
     assert tt.float == tt.float32 and tt.int == tt.int32 and tt.bool == tt.bool_ and tt.long == tt.int64  # as torch.int

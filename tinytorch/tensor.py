@@ -18,13 +18,13 @@ Dim = Union[int, Sequence[int], None]
 
 # %% auto #0
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
-           'double', 'half', 'SortResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill', 'gather',
-           'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose', 'mean',
-           'argmax', 'clamp', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array', 'tensor', 'zeros',
-           'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
-           'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
-           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
-           'multinomial', 'randn_like', 'rand_like']
+           'double', 'half', 'SortResult', 'MinResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill',
+           'gather', 'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose',
+           'mean', 'argmax', 'clamp', 'neg', 'square', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array',
+           'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes',
+           'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace', 'eye',
+           'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack',
+           'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -1214,6 +1214,44 @@ class _StatisticsAndComparisons:
         return bool(self.isclose(other, rtol, atol, equal_nan).data.all())
 
 
+MinResult = namedtuple("MinResult", ["values", "indices"])  # what min(dim) returns, like MaxResult
+
+
+@add_methods(Tensor)
+class _DerivedMethods:
+    "PyTorch's methods that are one or two calls of the methods above."
+
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Tensor | MinResult:
+        """The smallest element as a 0-d tensor (dim None), or along `dim` a `MinResult(values, indices)`: the
+        largest of the negated tensor, negated back, so that module 07's gradients of `max` and `-` serve `min`
+        (bools, which have no negation, are compared as int64)."""
+        if self.data.dtype == bool_:
+            smallest = self.long().min(dim, keepdim)
+            if dim is None:
+                return smallest.to(self.dtype)
+            return MinResult(smallest.values.to(self.dtype), smallest.indices)
+        if dim is None:
+            return -(-self).max()
+        values, indices = (-self).max(dim, keepdim)
+        return MinResult(-values, indices)
+
+    def neg(self) -> Tensor:
+        "-self."
+        return -self
+
+    def square(self) -> Tensor:
+        "self * self."
+        return self * self
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        "`expand` to `other`'s shape."
+        return self.expand(other.data.shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        "`view` with `other`'s shape."
+        return self.view(other.data.shape)
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     "The tensors joined along the existing dimension `dim` (the other sizes must agree)."
     tensors = list(tensors)
@@ -1325,10 +1363,10 @@ flatten, repeat_interleave, split, chunk = map(_function_form, ("flatten", "repe
 masked_fill, gather, scatter_add, sort, topk = map(_function_form, ("masked_fill", "gather", "scatter_add", "sort", "topk"))
 triu, tril, var, std, bmm = map(_function_form, ("triu", "tril", "var", "std", "bmm"))
 equal, isclose, allclose = map(_function_form, ("equal", "isclose", "allclose"))
-mean, argmax, clamp = map(_function_form, ("mean", "argmax", "clamp"))
+mean, argmax, clamp, neg, square = map(_function_form, ("mean", "argmax", "clamp", "neg", "square"))
 
 # PyTorch's names that would hide Python's builtins after `from tinytorch import *`: in `tinytorch` (tt.sum,
 # tt.float, ...) but not in `__all__` (the export reads this literal, mapping each name to this file's name)
-__torch_only__ = {"sum": "_sum", "max": "_max", "abs": "_abs", "pow": "_pow", "t": "_t",
+__torch_only__ = {"sum": "_sum", "max": "_max", "min": "_min", "abs": "_abs", "pow": "_pow", "t": "_t",
                   "float": "float32", "int": "int32", "bool": "bool_"}  # torch.int is int32
-_sum, _max, _abs, _pow, _t = map(_function_form, ("sum", "max", "abs", "pow", "t"))
+_sum, _max, _min, _abs, _pow, _t = map(_function_form, ("sum", "max", "min", "abs", "pow", "t"))
