@@ -329,6 +329,25 @@ def test_batch_norm_counts_versions_and_reads_updated_statistics_as_pytorchs():
     assert bn.num_batches_tracked.item() == 0 and bn.weight.tolist() == [1, 1] and bn.bias.tolist() == [0, 0]
 
 
+def _residual_block_gradients(lib):
+    """A ResNet block as torchvision writes it (`out = bn(conv(x)); out += identity`), then an average pool
+    changed in place: the gradients of the input, the kernel and batch norm's weight and bias."""
+    rng = np.random.default_rng(3)
+    F = lib.nn.functional
+    x, w = (f64(lib, rng.standard_normal(shape)).requires_grad_() for shape in ((2, 3, 4, 4), (3, 3, 3, 3)))
+    gamma, beta = f64(lib, [1.0, 0.5, 2.0]).requires_grad_(), f64(lib, [0.1, -0.2, 0.3]).requires_grad_()
+    out = F.batch_norm(F.conv2d(x, w, padding=1), None, None, gamma, beta, training=True)
+    out += x  # in place on batch norm's output, which its backward does not read
+    pooled = F.avg_pool2d(out.relu(), 2)
+    pooled *= 3  # in place on the pool's output (its backward reads shapes only)
+    (pooled * f64(lib, np.linspace(-1, 1, pooled.numel()).reshape(2, 3, 2, 2))).sum().backward()
+    return [t.grad for t in (x, w, gamma, beta)]
+
+
+def test_in_place_after_batch_norm_and_pooling_works_as_in_pytorch():
+    assert_same(_residual_block_gradients)
+
+
 def test_a_fused_optimizer_step_also_refuses_a_stale_backward():
     from tinytorch.acceleration import FusedAdam
 

@@ -387,7 +387,8 @@ def _avg_pool2d_vjp(grad, out, input, kernel_size, stride=None, padding=0, ceil_
     return (_crop(padded, geo.pads),)
 
 
-avg_pool2d = differentiable("avg_pool2d", _avg_pool2d, _avg_pool2d_vjp, ("input",), flops=_pool_flops)
+# saves=(): the VJPs read the input's shape only, so changing the input or output in place later is harmless
+avg_pool2d = differentiable("avg_pool2d", _avg_pool2d, _avg_pool2d_vjp, ("input",), saves=(), flops=_pool_flops)
 
 
 def _adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
@@ -423,7 +424,7 @@ def _adaptive_flops(out: np.ndarray, input: Any, output_size: Any = None) -> tup
 
 
 adaptive_avg_pool2d = differentiable("adaptive_avg_pool2d", _adaptive_avg_pool2d, _adaptive_avg_pool2d_vjp,
-                                     ("input",), flops=_adaptive_flops)
+                                     ("input",), saves=(), flops=_adaptive_flops)
 
 # %% ../nbs/09_spatial.ipynb #batch-norm-helpers
 def _channel_axes(x: np.ndarray) -> tuple[int, ...]:
@@ -488,8 +489,10 @@ def _batch_norm_flops(out: np.ndarray, input: Any, *args: Any, **kwargs: Any) ->
     return 0, 4 * out.size, 8 * out.size
 
 
+# `saves`: the arrays the VJP reads, not the output, so that a residual `out += identity` after it works
 batch_norm = differentiable("batch_norm", _batch_norm, _batch_norm_vjp,
-                            ("input", "running_mean", "running_var", "weight", "bias"), flops=_batch_norm_flops)
+                            ("input", "running_mean", "running_var", "weight", "bias"),
+                            saves=("input", "running_mean", "running_var", "weight"), flops=_batch_norm_flops)
 
 # %% ../nbs/09_spatial.ipynb #modules
 class MaxPool2d(Module):
