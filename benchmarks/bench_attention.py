@@ -83,7 +83,7 @@ class SelfAttention(tt.nn.Module):
     "count_flops calls a model with one input: MultiheadAttention's self-attention of it."
 
     def __init__(self, embed_dim: int, num_heads: int):
-        self.attention = tt.nn.MultiheadAttention(embed_dim, num_heads)
+        self.attention = tt.nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)
 
     def forward(self, x):
         return self.attention(x, x, x, need_weights=False)[0]

@@ -122,11 +122,13 @@ def test_sdpa_errors_name_the_problem():
         tt.nn.MultiheadAttention(6, 4)
 
 
-def load_torch_mha(embed_dim: int, num_heads: int, bias: bool = True, batch_first: bool = True):
-    "A PyTorch MultiheadAttention (float64) and a tinytorch one holding the same parameters, by their state dict."
+def load_torch_mha(embed_dim: int, num_heads: int, bias: bool = True, batch_first: bool | None = True):
+    """A PyTorch MultiheadAttention (float64) and a tinytorch one holding the same parameters, by their state dict
+    (batch_first None: each library's default)."""
     torch.manual_seed(embed_dim * 10 + num_heads)
-    theirs = torch.nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=batch_first).double()
-    ours = tt.nn.MultiheadAttention(embed_dim, num_heads, bias=bias, batch_first=batch_first, dtype=tt.float64)
+    layout = {} if batch_first is None else {"batch_first": batch_first}
+    theirs = torch.nn.MultiheadAttention(embed_dim, num_heads, bias=bias, **layout).double()
+    ours = tt.nn.MultiheadAttention(embed_dim, num_heads, bias=bias, dtype=tt.float64, **layout)
     result = ours.load_state_dict({name: tt.tensor(value.detach().numpy()) for name, value in theirs.state_dict().items()})
     assert not result.missing_keys and not result.unexpected_keys
     return ours, theirs
@@ -175,7 +177,8 @@ def test_multihead_attention_matches_torch(num_heads, masks, L, S):
 
 @needs_torch
 def test_multihead_attention_layouts_and_options_match_torch():
-    ours, theirs = load_torch_mha(6, 3, bias=False, batch_first=False)
+    ours, theirs = load_torch_mha(6, 3, bias=False, batch_first=None)  # the default layout, as PyTorch's
+    assert ours.batch_first is theirs.batch_first is False
     x = rng.standard_normal((4, 2, 6))  # (L, N, E)
     out, weights = ours(tt.tensor(x), tt.tensor(x), tt.tensor(x), average_attn_weights=False)
     expected, expected_weights = theirs(*[torch.tensor(x)] * 3, average_attn_weights=False)
@@ -193,7 +196,7 @@ def test_multihead_attention_layouts_and_options_match_torch():
 
 def test_multihead_attention_dropout_only_in_training():
     tt.manual_seed(0)
-    layer = tt.nn.MultiheadAttention(8, 2, dropout=0.5)
+    layer = tt.nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)
     x = tt.tensor(rng.standard_normal((2, 6, 8)).astype(np.float32))
     layer.eval()
     first, second = layer(x, x, x)[0].numpy(), layer(x, x, x)[0].numpy()
@@ -207,7 +210,7 @@ class SelfAttention(tt.nn.Module):
     "count_flops calls a model with one input: self-attention of it (query = key = value)."
 
     def __init__(self, embed_dim: int, num_heads: int):
-        self.attention = tt.nn.MultiheadAttention(embed_dim, num_heads)
+        self.attention = tt.nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)
 
     def forward(self, x):
         return self.attention(x, x, x, need_weights=False)[0]

@@ -198,10 +198,11 @@ class MultiheadAttention(Module):
     projected by `in_proj_weight` (3·E, E) and `in_proj_bias` (3·E,) into queries, keys and values, split
     into `num_heads` heads of E/num_heads features, attended over in parallel by
     `scaled_dot_product_attention`, merged, and projected by `out_proj` (a Linear(E, E)). Parameter names
-    are PyTorch's, so a PyTorch state dict loads. `dropout` applies to the attention weights in training."""
+    are PyTorch's, so a PyTorch state dict loads. `dropout` applies to the attention weights in training.
+    Inputs are (L, N, E), as PyTorch's default, or (N, L, E) with `batch_first=True` (the course's layout)."""
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 batch_first: bool = True, dtype: Any = None):
+                 batch_first: bool = False, dtype: Any = None):
         if embed_dim <= 0 or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim = {embed_dim} must be a positive multiple of "
                              f"num_heads = {num_heads}")
