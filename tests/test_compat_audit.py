@@ -154,3 +154,64 @@ def test_names_listed_as_missing_are_missing():
     assert len(missing) > 20, f"the status table's missing rows were not found: {missing}"
     present = [name for name in missing if hasattr(tt.Tensor, name) or hasattr(tt, name)]
     assert not present, f"docs/PYTORCH.md lists {present} as missing, but tinytorch has them: update the table"
+
+
+# Defaults that differ in spelling only, or on purpose (docs/PYTORCH.md), by "namespace.name.parameter"
+EQUIVALENT_DEFAULTS = {
+    "nn.Softmax.dim": "documented: dim=-1 rather than PyTorch's implicit (deprecated) choice",
+    "nn.LogSoftmax.dim": "documented: dim=-1 rather than PyTorch's implicit (deprecated) choice",
+    "nn.ModuleList.modules": "() and None both mean no modules",
+    "nn.ModuleDict.modules": "() and None both mean no modules",
+    "utils.data.DataLoader.shuffle": "False and None both mean no shuffling",
+    "utils.data.DataLoader.prefetch_factor": "PyTorch's None means 2 batches per worker, tinytorch's 2",
+    "utils.data.random_split.generator": "None means the default generator, which is PyTorch's default",
+}
+
+
+def _defaults(function) -> dict:
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        return {}
+    return {name: p.default for name, p in parameters.items() if p.default is not inspect.Parameter.empty}
+
+
+def _shared_callables():
+    "(label, tinytorch callable, PyTorch callable) for every public class or function both namespaces have."
+    import inspect
+
+    spaces = [("tt", tt, torch), ("nn", tt.nn, torch.nn), ("nn.functional", tt.nn.functional, torch.nn.functional),
+              ("optim", tt.optim, torch.optim), ("optim.lr_scheduler", tt.optim.lr_scheduler, torch.optim.lr_scheduler),
+              ("utils.data", tt.utils.data, torch.utils.data)]
+    for label, ours, theirs in spaces:
+        for name in dir(ours):
+            if name.startswith("_") or not hasattr(theirs, name):
+                continue
+            a, b = getattr(ours, name), getattr(theirs, name)
+            if inspect.isclass(a) and inspect.isclass(b):
+                yield f"{label}.{name}", a.__init__, b.__init__
+            elif callable(a) and callable(b) and not inspect.isclass(a) and not inspect.isclass(b):
+                yield f"{label}.{name}", a, b
+    for name in dir(tt.Tensor):
+        if not name.startswith("_") and callable(getattr(torch.Tensor, name, None)):
+            yield f"Tensor.{name}", getattr(tt.Tensor, name), getattr(torch.Tensor, name)
+
+
+def test_keyword_defaults_are_pytorchs():
+    """A parameter both libraries name has the same default (batch_first, reduction, momentum, ...): a script
+    that leaves it out means the same in both, unless EQUIVALENT_DEFAULTS says why not."""
+    differing, compared = [], 0
+    for label, ours, theirs in _shared_callables():
+        their_defaults = _defaults(theirs)
+        for name, default in _defaults(ours).items():
+            if name not in their_defaults:
+                continue
+            compared += 1
+            other = their_defaults[name]
+            same = default is other or str(default).split(".")[-1] == str(other).split(".")[-1]
+            if not same and f"{label}.{name}" not in EQUIVALENT_DEFAULTS:
+                differing.append(f"{label}({name}={default!r}) where PyTorch has {name}={other!r}")
+    assert compared > 100, f"only {compared} defaults compared: the namespaces were not found"
+    assert not differing, "defaults that differ from PyTorch's:\n" + "\n".join(differing)
