@@ -2,8 +2,9 @@
 shares its name with PyTorch's is called on the same standard inputs in both libraries (float64, then
 int64); where both succeed, the results must agree in value and dtype, unless docs/PYTORCH.md lists the
 name (with its reason) in the audit table. One documented rule is allowed for every name: integer
-inputs made floating give float64 (NumPy's promotion), where PyTorch gives float32. An error in tinytorch where PyTorch succeeds is loud, not silent: not this test's
-business (tests/test_compat.py covers the names of issue 13 one by one)."""
+inputs made floating give float64 (NumPy's promotion), where PyTorch gives float32. An error in
+tinytorch where PyTorch succeeds is loud, not silent: not this test's business (tests/test_compat.py
+covers the names of issue 13 one by one). Keyword defaults are compared too (test_keyword_defaults_are_pytorchs)."""
 from __future__ import annotations
 
 import re
@@ -24,7 +25,8 @@ OTHER = VALUES[::-1, ::-1] + 0.5
 STANDARD = {"float64": (VALUES, OTHER), "int64": ((8 * VALUES).astype(np.int64), (8 * OTHER).astype(np.int64))}
 # Argument lists tried on every callable (`X` and `O` stand for the standard tensors)
 X, O = "X", "O"
-ARGUMENTS = [(), (O,), (2.0,), (1,), (0,), (-1,), ((4, 3),), ((4, 3), 2), (3, 4), (1, 0), (X,), (X, O), (X, 2.0), (X, 1)]
+ARGUMENTS = [(), (O,), (2.0,), (1,), (0,), (-1,), ((4, 3),), ((4, 3), 2), (3, 4), (1, 0), (X,), (X, O), (X, 2.0),
+             (X, 1)]
 KEYWORDS = [{}, {"dim": 1}, {"dim": 0, "keepdim": True}]
 
 

@@ -380,7 +380,7 @@ def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def full(shape: Sequence[int], fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    "A tensor of `shape` filled with `fill_value`, of the dtype `tensor(fill_value)` would have unless `dtype` is given."
+    "A tensor of `shape` filled with `fill_value`, in `dtype` or else the dtype `tensor(fill_value)` would have."
     inferred = _INFERRED.get(np.asarray(fill_value).dtype.kind, float32.dtype) if dtype is None else as_dtype(dtype)
     return _wrap(np.full(_shape_arg((shape,)), fill_value, inferred), requires_grad)
 
