@@ -44,7 +44,7 @@ def check_multihead():
     import numpy as np
     import tinytorch as tt
     tt.manual_seed(0)
-    layer = tt.nn.MultiheadAttention(16, 4)
+    layer = tt.nn.MultiheadAttention(16, 4, batch_first=True)
     x = tt.tensor(np.random.default_rng(1).standard_normal((2, 7, 16)).astype(np.float32))
     out, weights = layer(x, x, x, attn_mask=np.triu(np.ones((7, 7), bool), 1))
     assert out.shape == (2, 7, 16) and weights.shape == (2, 7, 7), (
