@@ -7,6 +7,7 @@ tinytorch where PyTorch succeeds is loud, not silent: not this test's business (
 covers the names of issue 13 one by one). Keyword defaults are compared too (test_keyword_defaults_are_pytorchs)."""
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -93,10 +94,10 @@ def differences(get) -> list[str]:
     "Argument lists on which both libraries succeed but differ (in the result or the receiver)."
     found = []
     for dtype in STANDARD:
+        integers = dtype == "int64"
         for args in ARGUMENTS:
             for kwargs in KEYWORDS:
                 ours, theirs = outcomes(tt, get, args, kwargs, dtype), outcomes(torch, get, args, kwargs, dtype)
-                integers = dtype == "int64"
                 if ours[0] == theirs[0] == "ok" and not (same(ours[1], theirs[1], integers)
                                                          and same(ours[2], theirs[2], integers)):
                     found.append(f"{dtype} {args} {kwargs}: {ours[1]!r:.80} vs PyTorch {theirs[1]!r:.80}")
@@ -171,8 +172,6 @@ EQUIVALENT_DEFAULTS = {
 
 
 def _defaults(function) -> dict:
-    import inspect
-
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):  # a builtin without a signature
@@ -182,8 +181,6 @@ def _defaults(function) -> dict:
 
 def _shared_callables():
     "(label, tinytorch callable, PyTorch callable) for every public class or function both namespaces have."
-    import inspect
-
     spaces = [("tt", tt, torch), ("nn", tt.nn, torch.nn), ("nn.functional", tt.nn.functional, torch.nn.functional),
               ("optim", tt.optim, torch.optim), ("optim.lr_scheduler", tt.optim.lr_scheduler, torch.optim.lr_scheduler),
               ("utils.data", tt.utils.data, torch.utils.data)]
