@@ -330,15 +330,18 @@ def test_batch_norm_counts_versions_and_reads_updated_statistics_as_pytorchs():
 
 
 def _residual_block_gradients(lib):
-    """A ResNet block as torchvision writes it (`out = bn(conv(x)); out += identity`), then an average pool
-    changed in place: the gradients of the input, the kernel and batch norm's weight and bias."""
+    """A ResNet block as torchvision writes it (`out = bn(conv(x)); out += identity; out = relu(out)` with
+    `ReLU(inplace=True)`), then an average pool changed in place: the gradients of the input, the kernel and
+    batch norm's weight and bias."""
     rng = np.random.default_rng(3)
     F = lib.nn.functional
     x, w = (f64(lib, rng.standard_normal(shape)).requires_grad_() for shape in ((2, 3, 4, 4), (3, 3, 3, 3)))
     gamma, beta = f64(lib, [1.0, 0.5, 2.0]).requires_grad_(), f64(lib, [0.1, -0.2, 0.3]).requires_grad_()
     out = F.batch_norm(F.conv2d(x, w, padding=1), None, None, gamma, beta, training=True)
     out += x  # in place on batch norm's output, which its backward does not read
-    pooled = F.avg_pool2d(out.relu(), 2)
+    relu = lib.nn.ReLU(inplace=True)
+    assert relu(out) is out and repr(relu) == "ReLU(inplace=True)"
+    pooled = F.avg_pool2d(out, 2)
     pooled *= 3  # in place on the pool's output (its backward reads shapes only)
     (pooled * f64(lib, np.linspace(-1, 1, pooled.numel()).reshape(2, 3, 2, 2))).sum().backward()
     return [t.grad for t in (x, w, gamma, beta)]
@@ -346,6 +349,26 @@ def _residual_block_gradients(lib):
 
 def test_in_place_after_batch_norm_and_pooling_works_as_in_pytorch():
     assert_same(_residual_block_gradients)
+
+
+def _in_place_relu_at_zero(lib):
+    "relu_'s gradient is relu's: 0 where the input is exactly 0 (clamp_(min=0) would pass it there)."
+    a = f64(lib, [-1.0, 0.0, 2.0, 0.0]).requires_grad_()
+    b = f64(lib, [3.0, 5.0, -1.0, 0.0]).requires_grad_()
+    h = a * b
+    assert h.relu_() is h
+    (h * f64(lib, [1.0, 2.0, 3.0, 4.0])).sum().backward()
+    return [h, a.grad, b.grad]
+
+
+def test_in_place_relu_equals_pytorchs():
+    assert_same(_in_place_relu_at_zero)
+    leaf = tt.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        tt.nn.ReLU(inplace=True)(leaf)
+    x = tt.tensor([-1.0, 2.0])
+    assert tt.nn.ReLU(inplace=True)(x) is x and x.tolist() == [0.0, 2.0] and x._version == 1
+    assert repr(tt.nn.ReLU()) == "ReLU()"
 
 
 def test_a_fused_optimizer_step_also_refuses_a_stale_backward():

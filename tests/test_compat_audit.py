@@ -154,7 +154,7 @@ def test_names_listed_as_missing_are_missing():
     rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| `")]
     missing = [name for cells in rows if len(cells) > 1 and cells[1].startswith("missing")
                for name in re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", cells[0])]
-    assert len(missing) > 20, f"the status table's missing rows were not found: {missing}"
+    assert len(missing) > 10, f"the status table's missing rows were not found: {missing}"
     present = [name for name in missing if hasattr(tt.Tensor, name) or hasattr(tt, name)]
     assert not present, f"docs/PYTORCH.md lists {present} as missing, but tinytorch has them: update the table"
 

@@ -91,6 +91,15 @@ DIFFERENTIABLE = {
     "einsum_batch": lambda lib, a, b: lib.einsum("bij,bjk->bik", a.reshape(1, 3, 4), b.reshape(1, 4, 3)),
     "einsum_three": lambda lib, a, b: lib.einsum("ij,jk,k->i", a, b, a[:, 0]),
     "triu": lambda lib, a, b: a.triu(),
+    "flip": lambda lib, a, b: a.flip(0) * lib.flip(a, [0, -1]) + a.flip((1,)),
+    "cumsum": lambda lib, a, b: a.cumsum(1) + lib.cumsum(a, dim=0) * a.cumsum(-1),
+    "norm_2": lambda lib, a, b: a.norm() + a.norm(dim=1, keepdim=True) * lib.norm(b.t(), 2, 0),
+    "norm_fro_two_dims_and_zero_rows": lambda lib, a, b: a.norm(dim=(0, 1)) + (a * (a > 0.5)).norm(p="fro", dim=0),
+    "norm_1": lambda lib, a, b: a.norm(1) * a.norm(p=1, dim=-1, keepdim=True),
+    "maximum_minimum_broadcast_and_ties": lambda lib, a, b: (
+        lib.maximum(a, b.t()[:1]) * a.minimum(a.clamp(-1, 1)) + lib.minimum(a.clamp(max=0.7), a.clamp(min=0.7))),
+    "mm_dot_outer": lambda lib, a, b: a.mm(b) + lib.mm(a, b) * a[0].dot(b[:, 0]) + lib.outer(a[:, 1], b[2]),
+    "unbind": lambda lib, a, b: lib.stack([r * i for i, r in enumerate(a.unbind(1))] + list(lib.unbind(b, 0))[:1]),
     "tril_offset": lambda lib, a, b: lib.tril(a, -1) + lib.triu(a, 2),
 }
 
@@ -104,7 +113,8 @@ def _indices(lib):
     x = f64(lib, A)
     return [x.topk(2).indices, lib.topk(x, 1, dim=0, largest=False).indices, x.sort(1).indices,
             lib.sort(x, 0, descending=True)[1], lib.argmax(x, 1), x.argmax(), x.min(1).indices,
-            lib.min(x.clamp(max=0), 0, keepdim=True).indices]
+            lib.min(x.clamp(max=0), 0, keepdim=True).indices, x.argsort(), lib.argsort(x, 0, descending=True),
+            x.clamp(max=0).argsort(dim=1, stable=True)]
 
 
 def _comparisons(lib):
@@ -118,7 +128,10 @@ def _integers(lib):
     x = lib.arange(12).reshape(3, 4)
     return [lib.cat([x, x]), lib.stack([x[0], x[1]]), x.triu(1), x.tril(), x.repeat(1, 2), x.flatten(),
             lib.where(x > 5, x, -x), x.masked_fill(x == 3, 0), x.t(), lib.t(x[0]), lib.sort(-x, 0).values,
-            x.min(), x.min(0).values, x.square(), (x > 4).min(), (x > 4).min(1).values]
+            x.min(), x.min(0).values, x.square(), (x > 4).min(), (x > 4).min(1).values, x.cumsum(1), (x > 4).cumsum(0),
+            x.int().cumsum(0), lib.tensor(2.5).cumsum(0), x.flip(1), lib.maximum(x, 5 - x), x.minimum(x.flip(1)[:1]),
+            x.mm(x.t()), x[0].dot(x[1]), x[0].outer(x[1]), x.new_zeros(2, 3), x.new_zeros((2,), dtype=lib.float64),
+            x.type_as(x.double()), x.argsort(descending=True)]
 
 
 @pytest.mark.parametrize("case", [_indices, _comparisons, _integers])
@@ -276,3 +289,19 @@ def test_erf_coefficients_are_reproducible():
     assert list(A._ERF_SMALL) == chebyshev(erf_over_x, len(A._ERF_SMALL), 0, A._ERF_SPLIT ** 2)
     assert list(A._ERFCX_LARGE) == chebyshev(lambda x: mpmath.erfc(x) * mpmath.exp(x * x), len(A._ERFCX_LARGE),
                                              A._ERF_SPLIT, A._ERF_ONE)
+
+
+@pytest.mark.parametrize("call", [lambda lib: lib.arange(4).norm(), lambda lib: lib.ones(2, 3).mm(lib.ones(3)),
+                                  lambda lib: lib.ones(3).dot(lib.ones(3, 1)), lambda lib: lib.ones(2, 2).outer(lib.ones(2))])
+def test_misuse_raises_in_both_libraries(call):
+    "Integer norms and wrong ranks for mm, dot and outer raise in PyTorch; they raise in tinytorch too (a clear error)."
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises((TypeError, ValueError)) as error:
+        call(tt)
+    assert any(name in str(error.value) for name in ("norm", "mm", "dot", "outer")), error.value
+
+
+def test_norm_refuses_the_p_it_does_not_compute():
+    with pytest.raises(NotImplementedError, match="p=inf"):
+        tt.ones(3).norm(float("inf"))

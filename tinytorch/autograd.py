@@ -740,6 +740,39 @@ def _tril_vjp(grad, out, a, diagonal=0):
     return (np.tril(grad, diagonal),)
 
 
+def _flip_vjp(grad, out, a, dims):
+    "Each element's gradient goes back to its mirror position."
+    return (np.flip(grad, (dims,) if isinstance(dims, int) else tuple(dims)),)
+
+
+def _cumsum_vjp(grad, out, a, dim):
+    "Element i is in every running sum from i on, so its gradient is the sum of theirs: a running sum from the end."
+    if a.data.ndim == 0:
+        return (grad,)
+    return (np.flip(np.cumsum(np.flip(grad, dim), dim), dim),)
+
+
+def _norm_vjp(grad, out, a, p="fro", dim=None, keepdim=False):
+    "p = 1: each element's sign; p = 2: x / ‖x‖, and 0 where the norm is 0 (as PyTorch's)."
+    grad = _expand_reduced(grad, a.data.shape, dim, keepdim)
+    if p == 1:
+        return (grad * np.sign(a.data),)
+    norm = _expand_reduced(out.data, a.data.shape, dim, keepdim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.where(norm == 0, 0, grad * a.data / norm),)
+
+
+def _extremum_vjp(loses: Callable[[Any, Any], Any]) -> Callable:
+    """The VJP of `maximum` (with `np.less`: an operand smaller than the other gets no gradient) or `minimum`
+    (`np.greater`); where the two are equal each gets half, as in PyTorch."""
+    def vjp(grad, out, a, b):
+        x, y = _other(a), _other(b)
+        shared = np.where(x == y, grad / 2, grad)
+        return (unbroadcast(np.where(loses(x, y), 0, shared), x.shape),
+                _grad_of_other(np.where(loses(y, x), 0, shared), b))
+    return vjp
+
+
 def _where_vjp(grad, out, condition, input, other):
     "The gradient goes to `input` where the condition holds and to `other` elsewhere."
     mask = _other(condition)
@@ -755,6 +788,15 @@ class _DifferentiableSelection:
                                  saves=())
     triu = differentiable("Triu", Tensor.triu, _triu_vjp, ("self",), saves=())
     tril = differentiable("Tril", Tensor.tril, _tril_vjp, ("self",), saves=())
+    flip = differentiable("Flip", Tensor.flip, _flip_vjp, ("self",), saves=())
+
+
+@add_methods(Tensor)
+class _DifferentiableArithmetic:
+    cumsum = differentiable("Cumsum", Tensor.cumsum, _cumsum_vjp, ("self",), saves=())
+    norm = differentiable("Norm", Tensor.norm, _norm_vjp, ("self",), saves=("self", "out"))
+    maximum = differentiable("Maximum", Tensor.maximum, _extremum_vjp(np.less), _BINARY, saves=_BINARY)
+    minimum = differentiable("Minimum", Tensor.minimum, _extremum_vjp(np.greater), _BINARY, saves=_BINARY)
 
 
 def _recording_cat(plain: Callable) -> Callable:
@@ -844,12 +886,13 @@ def _scale(other: Any, alpha: float) -> Any:
     return other if alpha == 1 else other * alpha
 
 
-_OUT_OF_PLACE = {  # each in-place method of module 02 → the same computation, out of place
+_OUT_OF_PLACE = {  # each in-place method of modules 02 and 04 → the same computation, out of place
     "add_": lambda t, other, alpha=1: t + _scale(other, alpha),
     "sub_": lambda t, other, alpha=1: t - _scale(other, alpha),
     "mul_": lambda t, other: t * other,
     "div_": lambda t, other: t / other,
     "clamp_": lambda t, min=None, max=None: t.clamp(min, max),
+    "relu_": lambda t: t.relu(),
     "fill_": lambda t, value: index_put(t, Ellipsis, value),
     "zero_": lambda t: index_put(t, Ellipsis, 0),
     "copy_": lambda t, src: index_put(t, Ellipsis, src),

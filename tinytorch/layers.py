@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .tensor import (
-    _DTYPES, Tensor, _assign, _wrap, add_methods, as_dtype, default_generator, dtype, float32, float64, to_array)
+    _DTYPES, Tensor, _assign, _wrap, _write, add_methods, as_dtype, default_generator, dtype, float32, float64, to_array)
 from .activations import gelu, log_softmax, relu, sigmoid, softmax, tanh
 
 # %% auto #0
@@ -421,9 +421,27 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 # %% ../nbs/04_layers.ipynb #activation-modules
+@add_methods(Tensor)
+class _InPlaceActivations:
+    "PyTorch's in-place relu, for `ReLU(inplace=True)` (module 07 records it as it records 02's in-place operations)."
+
+    def relu_(self) -> Tensor:
+        "relu in this tensor's own memory: the negative elements become 0 (one more version)."
+        return _write(np.maximum, self, 0)
+
+
 class ReLU(Module):
+    """max(0, x); with `inplace`, written over the input's own memory (`x.relu_()`): no new array, but the input's
+    old values are gone, so it must not be a tensor something else still reads (PyTorch's rule as well)."""
+
+    def __init__(self, inplace: bool = False):
+        self.inplace = inplace
+
     def forward(self, x: Tensor) -> Tensor:
-        return relu(x)
+        return x.relu_() if self.inplace else relu(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):

@@ -20,11 +20,12 @@ Dim = Union[int, Sequence[int], None]
 __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'bool_', 'SUPPORTED_DTYPES', 'MaxResult', 'long',
            'double', 'half', 'SortResult', 'MinResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill',
            'gather', 'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose',
-           'mean', 'argmax', 'clamp', 'neg', 'square', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array',
-           'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes',
-           'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace', 'eye',
-           'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack',
-           'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like']
+           'mean', 'argmax', 'clamp', 'neg', 'square', 'flip', 'cumsum', 'norm', 'maximum', 'minimum', 'argsort',
+           'unbind', 'mm', 'dot', 'outer', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array', 'tensor',
+           'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides',
+           'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like',
+           'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint',
+           'randperm', 'multinomial', 'randn_like', 'rand_like']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -721,6 +722,18 @@ class _Conversions:
         "`to(int64)`: the dtype of class labels."
         return self.to(int64)
 
+    def half(self) -> Tensor:
+        "`to(float16)`."
+        return self.to(float16)
+
+    def int(self) -> Tensor:
+        "`to(int32)`."
+        return self.to(int32)
+
+    def bool(self) -> Tensor:
+        "`to(bool)`: True where non-zero."
+        return self.to(bool_)
+
     def clone(self) -> Tensor:
         "A copy with its own memory."
         return _wrap(self.data.copy())
@@ -1165,6 +1178,11 @@ class _SelectionFunctions:
         indices = ordered.indices[_dim_slices(self.data.ndim, axis, slice(0, k))]
         return SortResult(self.gather(axis, indices), indices)
 
+    def flip(self, dims: int | Sequence[int]) -> Tensor:
+        "A copy with the elements' order reversed along each of `dims` (PyTorch's flip copies too)."
+        axes = (dims,) if isinstance(dims, int) else tuple(dims)
+        return _wrap(np.flip(self.data, tuple(_check_dim(axis, self.data.ndim) for axis in axes)).copy())
+
     def triu(self, diagonal: int = 0) -> Tensor:
         "A copy with the elements below the `diagonal`-th diagonal of the last two dimensions set to 0."
         return _wrap(np.triu(self.data, diagonal))
@@ -1192,6 +1210,31 @@ class _StatisticsAndComparisons:
             correction: int | None = None) -> Tensor:
         "The standard deviation: the square root of `var` with the same arguments."
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def cumsum(self, dim: int) -> Tensor:
+        "The running sums along `dim` (bools and integers sum as int64, as in PyTorch)."
+        axis = _check_dim(dim, max(self.data.ndim, 1))  # a 0-d tensor has one element: its own running sum
+        return _wrap(np.cumsum(np.atleast_1d(self.data), axis).reshape(self.data.shape))
+
+    def norm(self, p: float | str | None = "fro", dim: Dim = None, keepdim: bool = False) -> Tensor:
+        """The vector norm over `dim` (all elements if None): p = 2, "fro" or None gives √Σx², p = 1 gives Σ|x|.
+        Integer tensors raise TypeError, as in PyTorch; other p raise NotImplementedError."""
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"norm expects a floating-point tensor, got {self.dtype}: convert it first, e.g. x.float().norm()")
+        if p == 1:
+            return _wrap(np.abs(self.data).sum(axis=_axis(dim), keepdims=keepdim))
+        if p not in (2, "fro", None):
+            raise NotImplementedError(f"norm: p={p!r} is not supported in tinytorch (p = 2, 'fro' or 1 are); "
+                                      "write it out, e.g. x.abs().max() for p = inf")
+        return _wrap(np.sqrt(np.square(self.data).sum(axis=_axis(dim), keepdims=keepdim)))
+
+    def maximum(self, other: Tensor) -> Tensor:
+        "The larger of the two at each position (broadcast together); NaN where either is NaN."
+        return _binary_op(np.maximum, self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        "The smaller of the two at each position (broadcast together); NaN where either is NaN."
+        return _binary_op(np.minimum, self, other)
 
     def bmm(self, mat2: Tensor) -> Tensor:
         "Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p)."
@@ -1250,6 +1293,44 @@ class _DerivedMethods:
     def view_as(self, other: Tensor) -> Tensor:
         "`view` with `other`'s shape."
         return self.view(other.data.shape)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        "`to` `other`'s dtype."
+        return self.to(other.dtype)
+
+    def new_zeros(self, *size: int, dtype: Any = None) -> Tensor:
+        "Zeros of the given size, of this tensor's dtype unless `dtype`."
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        "The positions that sort the tensor along `dim`: `sort(...).indices`."
+        return self.sort(dim, descending, stable).indices
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        "The slices along `dim`, that dimension removed: `x.unbind(0)` is `(x[0], x[1], ...)`."
+        axis = _check_dim(dim, self.data.ndim)
+        return tuple(self[_dim_slices(self.data.ndim, axis, i)] for i in range(self.data.shape[axis]))
+
+    def mm(self, mat2: Tensor) -> Tensor:
+        "The product of two matrices (2-d tensors only): `matmul`."
+        _expect_ndim("mm", 2, self, mat2)
+        return self.matmul(mat2)
+
+    def dot(self, other: Tensor) -> Tensor:
+        "The inner product of two vectors of one length (1-d tensors only), as a 0-d tensor: `matmul`."
+        _expect_ndim("dot", 1, self, other)
+        return self.matmul(other)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        "The outer product of two vectors: `out[i, j] = self[i] * vec2[j]`."
+        _expect_ndim("outer", 1, self, vec2)
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def _expect_ndim(name: str, ndim: int, *tensors: Tensor) -> None:
+    "ValueError naming `name` and the shapes unless every one of `tensors` has `ndim` dimensions."
+    if any(t.data.ndim != ndim for t in tensors):
+        raise ValueError(f"{name} expects {ndim}-d tensors, got shapes {', '.join(str(t.data.shape) for t in tensors)}")
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -1364,6 +1445,8 @@ masked_fill, gather, scatter_add, sort, topk = map(_function_form, ("masked_fill
 triu, tril, var, std, bmm = map(_function_form, ("triu", "tril", "var", "std", "bmm"))
 equal, isclose, allclose = map(_function_form, ("equal", "isclose", "allclose"))
 mean, argmax, clamp, neg, square = map(_function_form, ("mean", "argmax", "clamp", "neg", "square"))
+flip, cumsum, norm, maximum, minimum = map(_function_form, ("flip", "cumsum", "norm", "maximum", "minimum"))
+argsort, unbind, mm, dot, outer = map(_function_form, ("argsort", "unbind", "mm", "dot", "outer"))
 
 # PyTorch's names that would hide Python's builtins after `from tinytorch import *`: in `tinytorch` (tt.sum,
 # tt.float, ...) but not in `__all__` (the export reads this literal, mapping each name to this file's name)
