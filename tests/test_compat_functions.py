@@ -99,6 +99,12 @@ DIFFERENTIABLE = {
     "maximum_minimum_broadcast_and_ties": lambda lib, a, b: (
         lib.maximum(a, b.t()[:1]) * a.minimum(a.clamp(-1, 1)) + lib.minimum(a.clamp(max=0.7), a.clamp(min=0.7))),
     "mm_dot_outer": lambda lib, a, b: a.mm(b) + lib.mm(a, b) * a[0].dot(b[:, 0]) + lib.outer(a[:, 1], b[2]),
+    "roll": lambda lib, a, b: a.roll(1, 1) + lib.roll(a, (1, -1), (0, 1)) * a.roll(2),
+    "prod_with_zeros": lambda lib, a, b: (a * (a.abs() > 0.5)).prod(1)[:, None] * lib.prod(a.clamp(min=0), 0, keepdim=True) + a.prod(),
+    "log1p_reciprocal_rsqrt": lambda lib, a, b: a.abs().log1p() + lib.log1p(a.square()) * (a + 3).reciprocal() + (a.abs() + 1).rsqrt(),
+    "piecewise_constant_have_zero_gradients": lambda lib, a, b: (a.sign() + a.round() + lib.floor(a) * a.ceil() + a.round(decimals=1)) * a,
+    "logsumexp": lambda lib, a, b: a.logsumexp(1) + lib.logsumexp(a, (0, 1)) * a.logsumexp(0, keepdim=True).sum(),
+    "narrow_diag": lambda lib, a, b: a.narrow(1, 1, 2).sum(1) * a.narrow(0, -1, 1).sum() + a.diag() + lib.diag(a, 1)[:3] + a[0].diag(-1)[1:4, 0],
     "unbind": lambda lib, a, b: lib.stack([r * i for i, r in enumerate(a.unbind(1))] + list(lib.unbind(b, 0))[:1]),
     "tril_offset": lambda lib, a, b: lib.tril(a, -1) + lib.triu(a, 2),
 }
@@ -131,7 +137,10 @@ def _integers(lib):
             x.min(), x.min(0).values, x.square(), (x > 4).min(), (x > 4).min(1).values, x.cumsum(1), (x > 4).cumsum(0),
             x.int().cumsum(0), lib.tensor(2.5).cumsum(0), x.flip(1), lib.maximum(x, 5 - x), x.minimum(x.flip(1)[:1]),
             x.mm(x.t()), x[0].dot(x[1]), x[0].outer(x[1]), x.new_zeros(2, 3), x.new_zeros((2,), dtype=lib.float64),
-            x.type_as(x.double()), x.argsort(descending=True)]
+            x.type_as(x.double()), x.argsort(descending=True), x.roll(1), (x * (x < 5)).nonzero(), lib.nonzero(x > 8), (x + 1).prod(1),
+            x.prod(), (x > 0).prod(), x.to(lib.int32).prod(0), x.sign(), (-x).sign(), (x > 4).sign(), x.round(), x.floor(), lib.ceil(x),
+            lib.round(x), x.float().isnan(), lib.isinf(lib.where(x > 5, float("inf"), 0.0)), x.isfinite(), x.narrow(0, 1, 2), x.diag(), x[0].diag(2),
+            lib.as_tensor([1, 2]), lib.as_tensor(x, dtype=lib.int32)]
 
 
 @pytest.mark.parametrize("case", [_indices, _comparisons, _integers])
@@ -161,7 +170,7 @@ def test_random_functions_have_pytorchs_shapes_dtypes_and_ranges():
 def test_builtin_names_exist_but_are_not_star_imported():
     namespace: dict = {}
     exec("from tinytorch import *", namespace)
-    for name in ("sum", "max", "min", "abs", "pow", "t", "float", "int", "bool"):
+    for name in ("sum", "max", "min", "abs", "pow", "round", "t", "float", "int", "bool"):
         assert hasattr(tt, name), f"tt.{name} is missing"
         assert name not in namespace, f"`from tinytorch import *` hides Python's builtin {name}"
     assert tt.float == tt.float32 and tt.int == tt.int32 and tt.bool == tt.bool_ and tt.long == tt.int64  # as torch.int
@@ -305,3 +314,19 @@ def test_misuse_raises_in_both_libraries(call):
 def test_norm_refuses_the_p_it_does_not_compute():
     with pytest.raises(NotImplementedError, match="p=inf"):
         tt.ones(3).norm(float("inf"))
+
+
+def test_as_tensor_shares_memory_where_pytorchs_does():
+    array = np.zeros(3, np.float32)
+    shared, copied = tt.as_tensor(array), tt.as_tensor(array, dtype=tt.float64)
+    array[0] = 5
+    assert shared.tolist() == [5, 0, 0] and copied.tolist() == [0, 0, 0]
+    t = tt.ones(2)
+    assert tt.as_tensor(t) is t and tt.as_tensor(t, tt.float32) is t and tt.as_tensor(t, tt.float64) is not t
+
+
+def test_logsumexp_of_only_minus_infinity_is_minus_infinity_without_a_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tt.tensor([float("-inf")] * 3).logsumexp(0).item() == float("-inf")

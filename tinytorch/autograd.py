@@ -702,7 +702,7 @@ class _ActivationMethods:
         return activations.log_softmax(self, dim)
 
 # %% ../nbs/07_autograd.ipynb #more-functions-backward
-from .tensor import _gather_index, cat, einsum, where
+from .tensor import _dim_slices, _gather_index, cat, einsum, where
 
 
 def _expand_vjp(grad, out, a, *sizes):
@@ -752,6 +752,37 @@ def _cumsum_vjp(grad, out, a, dim):
     return (np.flip(np.cumsum(np.flip(grad, dim), dim), dim),)
 
 
+def _roll_vjp(grad, out, a, shifts, dims=None):
+    "Each element's gradient goes back to where it was rolled from."
+    back = -shifts if isinstance(shifts, int) else tuple(-shift for shift in shifts)
+    return (np.roll(grad, back, _axis(dims)),)
+
+
+def _exclusive_cumprod(x: np.ndarray, axis: int) -> np.ndarray:
+    "At each position, the product of the elements before it along `axis` (1 for the first)."
+    out = np.ones_like(x)
+    out[_dim_slices(x.ndim, axis, slice(1, None))] = np.cumprod(x[_dim_slices(x.ndim, axis, slice(None, -1))], axis)
+    return out
+
+
+def _prod_vjp(grad, out, a, dim=None, keepdim=False):
+    """Each element's gradient is the product of all the others: of those before it times those after it (exact
+    where elements are 0, where dividing the product by the element would not be)."""
+    x = a.data.reshape(-1) if dim is None else a.data
+    axis = 0 if dim is None else dim % x.ndim
+    others = _exclusive_cumprod(x, axis) * np.flip(_exclusive_cumprod(np.flip(x, axis), axis), axis)
+    return ((_expand_reduced(grad, x.shape, dim, keepdim) * others).reshape(a.data.shape),)
+
+
+def _log1p_vjp(grad, out, a):
+    return (grad / (1 + a.data),)
+
+
+def _zero_vjp(grad, out, a, *args, **kwargs):
+    "Piecewise-constant functions (sign, round, floor, ceil): a gradient of 0, as PyTorch gives."
+    return (np.zeros_like(grad),)
+
+
 def _norm_vjp(grad, out, a, p="fro", dim=None, keepdim=False):
     "p = 1: each element's sign; p = 2: x / ‖x‖, and 0 where the norm is 0 (as PyTorch's)."
     grad = _expand_reduced(grad, a.data.shape, dim, keepdim)
@@ -789,11 +820,18 @@ class _DifferentiableSelection:
     triu = differentiable("Triu", Tensor.triu, _triu_vjp, ("self",), saves=())
     tril = differentiable("Tril", Tensor.tril, _tril_vjp, ("self",), saves=())
     flip = differentiable("Flip", Tensor.flip, _flip_vjp, ("self",), saves=())
+    roll = differentiable("Roll", Tensor.roll, _roll_vjp, ("self",), saves=())
 
 
 @add_methods(Tensor)
 class _DifferentiableArithmetic:
     cumsum = differentiable("Cumsum", Tensor.cumsum, _cumsum_vjp, ("self",), saves=())
+    prod = differentiable("Prod", Tensor.prod, _prod_vjp, ("self",), saves=("self",))
+    log1p = differentiable("Log1P", Tensor.log1p, _log1p_vjp, ("self",), saves=("self",))
+    sign = differentiable("Sign", Tensor.sign, _zero_vjp, ("self",), saves=())
+    round = differentiable("Round", Tensor.round, _zero_vjp, ("self",), saves=())
+    floor = differentiable("Floor", Tensor.floor, _zero_vjp, ("self",), saves=())
+    ceil = differentiable("Ceil", Tensor.ceil, _zero_vjp, ("self",), saves=())
     norm = differentiable("Norm", Tensor.norm, _norm_vjp, ("self",), saves=("self", "out"))
     maximum = differentiable("Maximum", Tensor.maximum, _extremum_vjp(np.less), _BINARY, saves=_BINARY)
     minimum = differentiable("Minimum", Tensor.minimum, _extremum_vjp(np.greater), _BINARY, saves=_BINARY)

@@ -21,11 +21,13 @@ __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'b
            'double', 'half', 'SortResult', 'MinResult', 'flatten', 'repeat_interleave', 'split', 'chunk', 'masked_fill',
            'gather', 'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose',
            'mean', 'argmax', 'clamp', 'neg', 'square', 'flip', 'cumsum', 'norm', 'maximum', 'minimum', 'argsort',
-           'unbind', 'mm', 'dot', 'outer', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array', 'tensor',
-           'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides',
-           'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like',
-           'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint',
-           'randperm', 'multinomial', 'randn_like', 'rand_like']
+           'unbind', 'mm', 'dot', 'outer', 'roll', 'nonzero', 'prod', 'log1p', 'sign', 'floor', 'ceil', 'isnan',
+           'isinf', 'isfinite', 'reciprocal', 'rsqrt', 'logsumexp', 'narrow', 'diag', 'add_methods', 'Tensor', 'Size',
+           'dtype', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn',
+           'broadcast_shapes', 'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version',
+           'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul',
+           'cat', 'stack', 'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like',
+           'as_tensor']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -1183,6 +1185,14 @@ class _SelectionFunctions:
         axes = (dims,) if isinstance(dims, int) else tuple(dims)
         return _wrap(np.flip(self.data, tuple(_check_dim(axis, self.data.ndim) for axis in axes)).copy())
 
+    def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+        "A copy with the elements shifted along `dims` (cyclically; the flattened tensor if None), as `np.roll`."
+        return _wrap(np.roll(self.data, shifts, _axis(dims)))
+
+    def nonzero(self) -> Tensor:
+        "The positions of the non-zero elements, one row (int64) of `ndim` indices each, in row-major order."
+        return _wrap(np.argwhere(self.data).astype(int64))
+
     def triu(self, diagonal: int = 0) -> Tensor:
         "A copy with the elements below the `diagonal`-th diagonal of the last two dimensions set to 0."
         return _wrap(np.triu(self.data, diagonal))
@@ -1227,6 +1237,42 @@ class _StatisticsAndComparisons:
             raise NotImplementedError(f"norm: p={p!r} is not supported in tinytorch (p = 2, 'fro' or 1 are); "
                                       "write it out, e.g. x.abs().max() for p = inf")
         return _wrap(np.sqrt(np.square(self.data).sum(axis=_axis(dim), keepdims=keepdim)))
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        "The product over `dim` (all elements if None); bools and integers multiply as int64, as in PyTorch."
+        return _wrap(np.prod(self.data, axis=dim, keepdims=keepdim and dim is not None))
+
+    def log1p(self) -> Tensor:
+        "log(1 + x), accurate for x near 0 (where 1 + x rounds x away)."
+        return _wrap(np.log1p(self.data))
+
+    def sign(self) -> Tensor:
+        "-1, 0 or 1 by each element's sign (bools stay bools)."
+        return self.clone() if self.data.dtype == bool_ else _wrap(np.sign(self.data))
+
+    def round(self, decimals: int = 0) -> Tensor:
+        "Each element rounded to `decimals` places, halves to even (integer tensors unchanged, as in PyTorch)."
+        return _rounded(self, lambda a: np.round(a, decimals))
+
+    def floor(self) -> Tensor:
+        "The largest whole number ≤ each element (integer tensors unchanged)."
+        return _rounded(self, np.floor)
+
+    def ceil(self) -> Tensor:
+        "The smallest whole number ≥ each element (integer tensors unchanged)."
+        return _rounded(self, np.ceil)
+
+    def isnan(self) -> Tensor:
+        "True where an element is NaN."
+        return _wrap(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        "True where an element is +inf or -inf."
+        return _wrap(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        "True where an element is neither NaN nor infinite."
+        return _wrap(np.isfinite(self.data))
 
     def maximum(self, other: Tensor) -> Tensor:
         "The larger of the two at each position (broadcast together); NaN where either is NaN."
@@ -1311,6 +1357,45 @@ class _DerivedMethods:
         axis = _check_dim(dim, self.data.ndim)
         return tuple(self[_dim_slices(self.data.ndim, axis, i)] for i in range(self.data.shape[axis]))
 
+    def reciprocal(self) -> Tensor:
+        "1 / self."
+        return 1 / self
+
+    def rsqrt(self) -> Tensor:
+        "1 / √self."
+        return 1 / self.sqrt()
+
+    def logsumexp(self, dim: Dim, keepdim: bool = False) -> Tensor:
+        """log Σ exp(x) over `dim`, without overflow: the largest element m (a constant: its gradient would cancel)
+        is taken out first, m + log Σ exp(x - m); all -inf gives -inf, as in PyTorch."""
+        largest = np.max(self.data, axis=_axis(dim), keepdims=True)
+        shift = np.where(np.isfinite(largest), largest, 0)
+        with np.errstate(divide="ignore"):  # log(0) = -inf where every element is -inf
+            total = (self - _wrap(shift)).exp().sum(dim, keepdim).log()
+        return total + _wrap(shift if keepdim else np.squeeze(shift, _axis(dim)))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        "The view of `length` elements from `start` along `dim`."
+        axis = _check_dim(dim, self.data.ndim)
+        size = self.data.shape[axis]
+        first = start + size if start < 0 else start  # a negative start counts from the end
+        if not (0 <= first and 0 <= length and first + length <= size):
+            raise IndexError(f"narrow: start {start} and length {length} do not fit dimension {dim} of size {size}")
+        return self[_dim_slices(self.data.ndim, axis, slice(first, first + length))]
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-d tensor's elements on the `diagonal`-th diagonal of a square matrix of zeros, or a 2-d tensor's
+        `diagonal`-th diagonal as a 1-d tensor (indexing and item assignment, so 07 differentiates both)."""
+        _expect_ndim("diag", self.data.ndim if self.data.ndim in (1, 2) else 1, self)
+        if self.data.ndim == 2:
+            rows, cols = np.nonzero(np.eye(*self.data.shape, k=diagonal, dtype=bool))
+            return self[rows, cols]
+        size = self.data.shape[0] + abs(diagonal)
+        rows, cols = np.nonzero(np.eye(size, k=diagonal, dtype=bool))
+        out = zeros(size, size, dtype=self.dtype)
+        out[rows, cols] = self
+        return out
+
     def mm(self, mat2: Tensor) -> Tensor:
         "The product of two matrices (2-d tensors only): `matmul`."
         _expect_ndim("mm", 2, self, mat2)
@@ -1325,6 +1410,11 @@ class _DerivedMethods:
         "The outer product of two vectors: `out[i, j] = self[i] * vec2[j]`."
         _expect_ndim("outer", 1, self, vec2)
         return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+def _rounded(t: Tensor, round_floats: Callable[[np.ndarray], np.ndarray]) -> Tensor:
+    "`round_floats(t.data)` for a floating-point tensor; a copy of any other, whose elements are whole already."
+    return _wrap(round_floats(t.data)) if t.data.dtype.kind == "f" else t.clone()
 
 
 def _expect_ndim(name: str, ndim: int, *tensors: Tensor) -> None:
@@ -1447,9 +1537,20 @@ equal, isclose, allclose = map(_function_form, ("equal", "isclose", "allclose"))
 mean, argmax, clamp, neg, square = map(_function_form, ("mean", "argmax", "clamp", "neg", "square"))
 flip, cumsum, norm, maximum, minimum = map(_function_form, ("flip", "cumsum", "norm", "maximum", "minimum"))
 argsort, unbind, mm, dot, outer = map(_function_form, ("argsort", "unbind", "mm", "dot", "outer"))
+roll, nonzero, prod, log1p, sign = map(_function_form, ("roll", "nonzero", "prod", "log1p", "sign"))
+floor, ceil, isnan, isinf, isfinite = map(_function_form, ("floor", "ceil", "isnan", "isinf", "isfinite"))
+reciprocal, rsqrt, logsumexp, narrow, diag = map(_function_form, ("reciprocal", "rsqrt", "logsumexp", "narrow", "diag"))
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """`data` as a tensor, copied only when it must be: a tensor of that dtype is returned itself, an ndarray of
+    it is shared (as `from_numpy`); other data is converted as `tensor` converts it."""
+    if isinstance(data, Tensor) and (dtype is None or as_dtype(dtype) == data.data.dtype):
+        return data
+    return _wrap(to_array(data, dtype))
 
 # PyTorch's names that would hide Python's builtins after `from tinytorch import *`: in `tinytorch` (tt.sum,
 # tt.float, ...) but not in `__all__` (the export reads this literal, mapping each name to this file's name)
-__torch_only__ = {"sum": "_sum", "max": "_max", "min": "_min", "abs": "_abs", "pow": "_pow", "t": "_t",
+__torch_only__ = {"sum": "_sum", "max": "_max", "min": "_min", "abs": "_abs", "pow": "_pow", "t": "_t", "round": "_round",
                   "float": "float32", "int": "int32", "bool": "bool_"}  # torch.int is int32
-_sum, _max, _min, _abs, _pow, _t = map(_function_form, ("sum", "max", "min", "abs", "pow", "t"))
+_sum, _max, _min, _abs, _pow, _t, _round = map(_function_form, ("sum", "max", "min", "abs", "pow", "t", "round"))
