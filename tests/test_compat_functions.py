@@ -105,9 +105,16 @@ DIFFERENTIABLE = {
     "piecewise_constant_have_zero_gradients": lambda lib, a, b: (a.sign() + a.round() + lib.floor(a) * a.ceil() + a.round(decimals=1)) * a,
     "logsumexp": lambda lib, a, b: a.logsumexp(1) + lib.logsumexp(a, (0, 1)) * a.logsumexp(0, keepdim=True).sum(),
     "narrow_diag": lambda lib, a, b: a.narrow(1, 1, 2).sum(1) * a.narrow(0, -1, 1).sum() + a.diag() + lib.diag(a, 1)[:3] + a[0].diag(-1)[1:4, 0],
+    "remainder": lambda lib, a, b: a % b.t() + (a % 0.7) * lib.remainder(a, b.t().flip(0)) + a.remainder(-1.5),
+    "remainder_in_place": lambda lib, a, b: _in_place_remainder(a * 1, b),
     "unbind": lambda lib, a, b: lib.stack([r * i for i, r in enumerate(a.unbind(1))] + list(lib.unbind(b, 0))[:1]),
     "tril_offset": lambda lib, a, b: lib.tril(a, -1) + lib.triu(a, 2),
 }
+
+
+def _in_place_remainder(t, b):
+    t %= b.t()
+    return t
 
 
 @pytest.mark.parametrize("name", sorted(DIFFERENTIABLE))
@@ -140,7 +147,8 @@ def _integers(lib):
             x.type_as(x.double()), x.argsort(descending=True), x.roll(1), (x * (x < 5)).nonzero(), lib.nonzero(x > 8), (x + 1).prod(1),
             x.prod(), (x > 0).prod(), x.to(lib.int32).prod(0), x.sign(), (-x).sign(), (x > 4).sign(), x.round(), x.floor(), lib.ceil(x),
             lib.round(x), x.float().isnan(), lib.isinf(lib.where(x > 5, float("inf"), 0.0)), x.isfinite(), x.narrow(0, 1, 2), x.diag(), x[0].diag(2),
-            lib.as_tensor([1, 2]), lib.as_tensor(x, dtype=lib.int32)]
+            lib.as_tensor([1, 2]), lib.as_tensor(x, dtype=lib.int32), (x - 5) // 3, (x - 5) % 3, x // -4, x % -4, 100 // (x + 1),
+            -7 % (x + 1), lib.floor_divide(x, 2), x.remainder(5), (x.double() - 5.5) // 2, (x.double() - 5.5) % 2, (x > 3) // 1]
 
 
 @pytest.mark.parametrize("case", [_indices, _comparisons, _integers])
@@ -330,3 +338,38 @@ def test_logsumexp_of_only_minus_infinity_is_minus_infinity_without_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert tt.tensor([float("-inf")] * 3).logsumexp(0).item() == float("-inf")
+
+
+def _in_place_division(lib):
+    x = lib.tensor([7, -8, 9])
+    alias = x
+    x //= 2
+    after_floor = alias.clone()
+    x %= 3
+    return [after_floor, alias, lib.tensor(x._version)]
+
+
+def test_in_place_floor_division_and_remainder_change_the_tensor_itself():
+    ours, theirs = _in_place_division(tt), _in_place_division(torch)
+    for a, b in zip(ours, theirs):
+        assert a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("divide", [lambda lib: lib.tensor([5, 6]) // 0, lambda lib: lib.tensor([5]) % lib.tensor([0]),
+                                    lambda lib: 5 // lib.tensor([1, 0])])
+def test_integer_division_by_zero_raises(divide):
+    "NumPy gives 0 and a warning; Python and PyTorch raise (PyTorch a RuntimeError naming ZeroDivisionError)."
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        divide(torch)
+    with pytest.raises(ZeroDivisionError):
+        divide(tt)
+
+
+@pytest.mark.parametrize("backward", [lambda lib, x: (x // 2 * x).sum().backward(),
+                                      lambda lib, x: (3.0 // x).sum().backward(),
+                                      lambda lib, x: (7.5 % x).sum().backward()])
+def test_backward_through_operations_without_a_derivative_raises_as_in_pytorch(backward):
+    "Where PyTorch has no derivative, a backward through the operation raises, never leaves its gradient out."
+    for lib in (torch, tt):
+        with pytest.raises(RuntimeError, match="derivative for"):
+            backward(lib, lib.tensor([1.5, -2.0], requires_grad=True))

@@ -778,6 +778,20 @@ def _log1p_vjp(grad, out, a):
     return (grad / (1 + a.data),)
 
 
+def _no_derivative(operation: str) -> Callable:
+    "The VJP of an operation PyTorch has no derivative for either: backward through it raises, rather than leave a gradient out."
+    def vjp(grad, out, *args, **kwargs):
+        raise RuntimeError(f"the derivative for {operation} is not implemented (in PyTorch neither): detach() its "
+                           "inputs if no gradient should flow through it")
+    return vjp
+
+
+def _remainder_vjp(grad, out, a, b):
+    "a % b = a - b·floor(a / b): the gradient of a is the gradient itself, of b minus floor(a / b) times it."
+    x, y = _other(a), _other(b)
+    return (_grad_of_other(grad, a), _grad_of_other(-grad * np.floor_divide(x, y), b))
+
+
 def _zero_vjp(grad, out, a, *args, **kwargs):
     "Piecewise-constant functions (sign, round, floor, ceil): a gradient of 0, as PyTorch gives."
     return (np.zeros_like(grad),)
@@ -788,7 +802,7 @@ def _norm_vjp(grad, out, a, p="fro", dim=None, keepdim=False):
     grad = _expand_reduced(grad, a.data.shape, dim, keepdim)
     if p == 1:
         return (grad * np.sign(a.data),)
-    norm = _expand_reduced(out.data, a.data.shape, dim, keepdim)
+    norm = _expand_reduced(out, a.data.shape, dim, keepdim)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (np.where(norm == 0, 0, grad * a.data / norm),)
 
@@ -827,6 +841,11 @@ class _DifferentiableSelection:
 class _DifferentiableArithmetic:
     cumsum = differentiable("Cumsum", Tensor.cumsum, _cumsum_vjp, ("self",), saves=())
     prod = differentiable("Prod", Tensor.prod, _prod_vjp, ("self",), saves=("self",))
+    __floordiv__ = differentiable("FloorDivide", Tensor.__floordiv__, _no_derivative("floor_divide (//)"), _BINARY, saves=())
+    __rfloordiv__ = differentiable("FloorDivide", Tensor.__rfloordiv__, _no_derivative("floor_divide (//)"), _BINARY,
+                                   saves=())
+    __mod__ = differentiable("Remainder", Tensor.__mod__, _remainder_vjp, _BINARY, saves=_BINARY)
+    __rmod__ = differentiable("Remainder", Tensor.__rmod__, _no_derivative("a number % a tensor"), _BINARY, saves=())
     log1p = differentiable("Log1P", Tensor.log1p, _log1p_vjp, ("self",), saves=("self",))
     sign = differentiable("Sign", Tensor.sign, _zero_vjp, ("self",), saves=())
     round = differentiable("Round", Tensor.round, _zero_vjp, ("self",), saves=())
@@ -931,6 +950,8 @@ _OUT_OF_PLACE = {  # each in-place method of modules 02 and 04 → the same comp
     "div_": lambda t, other: t / other,
     "clamp_": lambda t, min=None, max=None: t.clamp(min, max),
     "relu_": lambda t: t.relu(),
+    "__ifloordiv__": lambda t, other: t // other,
+    "__imod__": lambda t, other: t % other,
     "fill_": lambda t, value: index_put(t, Ellipsis, value),
     "zero_": lambda t: index_put(t, Ellipsis, 0),
     "copy_": lambda t, src: index_put(t, Ellipsis, src),

@@ -22,12 +22,12 @@ __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'b
            'gather', 'scatter_add', 'sort', 'topk', 'triu', 'tril', 'var', 'std', 'bmm', 'equal', 'isclose', 'allclose',
            'mean', 'argmax', 'clamp', 'neg', 'square', 'flip', 'cumsum', 'norm', 'maximum', 'minimum', 'argsort',
            'unbind', 'mm', 'dot', 'outer', 'roll', 'nonzero', 'prod', 'log1p', 'sign', 'floor', 'ceil', 'isnan',
-           'isinf', 'isfinite', 'reciprocal', 'rsqrt', 'logsumexp', 'narrow', 'diag', 'add_methods', 'Tensor', 'Size',
-           'dtype', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn',
-           'broadcast_shapes', 'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version',
-           'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul',
-           'cat', 'stack', 'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like',
-           'as_tensor']
+           'isinf', 'isfinite', 'floor_divide', 'remainder', 'reciprocal', 'rsqrt', 'logsumexp', 'narrow', 'diag',
+           'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
+           'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
+           'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
+           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
+           'multinomial', 'randn_like', 'rand_like', 'as_tensor']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -1412,6 +1412,53 @@ class _DerivedMethods:
         return self.unsqueeze(1) * vec2.unsqueeze(0)
 
 
+@add_methods(Tensor)
+class _FloorDivisionAndRemainder:
+    """`//` and `%` as Python's (and PyTorch's): the quotient rounded down, and the remainder with the divisor's
+    sign; `//=` and `%=` change the tensor itself, as the other in-place operators do."""
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _integer_division(np.floor_divide, self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _integer_division(np.floor_divide, other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _integer_division(np.remainder, self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _integer_division(np.remainder, other, self)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        "`self // other`."
+        return self // other
+
+    def remainder(self, other: Any) -> Tensor:
+        "`self % other`."
+        return self % other
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        _check_divisor(self, other)
+        return _write(np.floor_divide, self, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        _check_divisor(self, other)
+        return _write(np.remainder, self, other)
+
+
+def _check_divisor(dividend: Any, divisor: Any) -> None:
+    "ZeroDivisionError for an integer division by zero, as Python's and PyTorch's (NumPy gives 0 and a warning)."
+    a, b = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (dividend, divisor))
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu" and not np.all(b):
+        raise ZeroDivisionError("integer division or modulo by zero")
+
+
+def _integer_division(op: np.ufunc, a: Any, b: Any) -> Tensor:
+    "`_binary_op(op, a, b)` for `//` and `%`, once `_check_divisor` passed."
+    _check_divisor(a, b)
+    return _binary_op(op, a, b)
+
+
 def _rounded(t: Tensor, round_floats: Callable[[np.ndarray], np.ndarray]) -> Tensor:
     "`round_floats(t.data)` for a floating-point tensor; a copy of any other, whose elements are whole already."
     return _wrap(round_floats(t.data)) if t.data.dtype.kind == "f" else t.clone()
@@ -1539,6 +1586,7 @@ flip, cumsum, norm, maximum, minimum = map(_function_form, ("flip", "cumsum", "n
 argsort, unbind, mm, dot, outer = map(_function_form, ("argsort", "unbind", "mm", "dot", "outer"))
 roll, nonzero, prod, log1p, sign = map(_function_form, ("roll", "nonzero", "prod", "log1p", "sign"))
 floor, ceil, isnan, isinf, isfinite = map(_function_form, ("floor", "ceil", "isnan", "isinf", "isfinite"))
+floor_divide, remainder = map(_function_form, ("floor_divide", "remainder"))
 reciprocal, rsqrt, logsumexp, narrow, diag = map(_function_form, ("reciprocal", "rsqrt", "logsumexp", "narrow", "diag"))
 
 
