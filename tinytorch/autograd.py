@@ -838,7 +838,8 @@ class _DifferentiableSelection:
 
 
 @add_methods(Tensor)
-class _DifferentiableArithmetic:
+class _DifferentiableMoreMath:
+    "Sums, products, roundings and extrema beyond Step 3's arithmetic."
     cumsum = differentiable("Cumsum", Tensor.cumsum, _cumsum_vjp, ("self",), saves=())
     prod = differentiable("Prod", Tensor.prod, _prod_vjp, ("self",), saves=("self",))
     __floordiv__ = differentiable("FloorDivide", Tensor.__floordiv__, _no_derivative("floor_divide (//)"), _BINARY, saves=())
