@@ -186,6 +186,34 @@ def test_gradients_accumulate_across_backward_calls_until_zeroed():
     assert x.grad.tolist() == [3.0, 3.0]
 
 
+def test_a_leafs_grad_never_shares_memory_with_another_leaf_or_the_callers_gradient():
+    a, b = tt.ones(3, requires_grad=True), tt.ones(3, requires_grad=True)
+    (a + b).sum().backward()  # one gradient array for both leaves
+    a.grad.data += 1
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+    x, seed = tt.ones(3, requires_grad=True), tt.tensor([1.0, 2.0, 3.0])
+    x.backward(seed)
+    x.backward(seed)  # accumulates into x.grad: must not write into the caller's seed
+    assert x.grad.tolist() == [2.0, 4.0, 6.0] and seed.tolist() == [1.0, 2.0, 3.0]
+    y = tt.ones(2, 2, requires_grad=True)
+    (y.clone().sum() + y.to(tt.float32).sum()).backward()  # clone and to pass their gradient on as it is
+    assert y.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_a_gradient_nothing_else_refers_to_is_kept_without_a_copy():
+    import tracemalloc
+    layer = tt.nn.Linear(512, 256)
+    loss = layer(tt.randn(32, 512)).sum()
+    tracemalloc.start()
+    try:
+        loss.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the weight's gradient is one new (256, 512) array; a copy of it would double the peak
+    assert peak < 1.5 * layer.weight.data.nbytes, f"backward allocated {peak / layer.weight.data.nbytes:.2f} weights"
+
+
 def test_only_leaves_get_grad_and_intermediate_gradients_come_from_grad():
     x = tt.tensor([1.0, -2.0], requires_grad=True)
     h = x * 3

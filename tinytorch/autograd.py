@@ -520,11 +520,34 @@ def _seed(root: Tensor, gradient: Any) -> np.ndarray:
     return seed
 
 
+def _reference_count(value: Any) -> int:
+    "Python's reference count of `value` as seen from inside this call."
+    return sys.getrefcount(value)
+
+
+def _reference_count_of_a_local() -> int:
+    "What `_reference_count` reports for an object that only one local variable of its caller refers to."
+    local = object()
+    return _reference_count(local)
+
+
+_HELD_BY_ONE_LOCAL = _reference_count_of_a_local()  # measured, not assumed: interpreters count differently
+
+
+def _held_only_here(array: np.ndarray) -> bool:
+    """True when the calling function's `array` variable is the only reference to an array that owns
+    writeable memory: nobody else can see a change to it, so it may be kept and written into without a copy."""
+    # our caller's variable, and this call's parameter: one reference more than `_reference_count_of_a_local` sees
+    return (array.flags.owndata and array.flags.writeable
+            and _reference_count(array) <= _HELD_BY_ONE_LOCAL + 1)
+
+
 def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
-    "Add `grad` to `tensor.grad` (a new Tensor on first use), in the tensor's dtype."
+    """Add `grad` to `tensor.grad` (a new Tensor on first use), in the tensor's dtype. On first use the
+    array itself is kept when nothing else refers to it, else a copy (later accumulation writes into it)."""
     grad = grad.astype(tensor.data.dtype, copy=False)
     if tensor.grad is None:
-        tensor.grad = _wrap(np.array(grad))  # an own copy: later accumulation writes into it
+        tensor.grad = _wrap(grad if _held_only_here(grad) else np.array(grad))
     else:
         tensor.grad.data += grad
 
@@ -560,7 +583,7 @@ class _Backward:
         order, grads = _backpropagate(self, _seed(self, gradient))
         for tensor in order:
             if tensor.grad_fn is None and id(tensor) in grads:
-                _accumulate(tensor, grads[id(tensor)])
+                _accumulate(tensor, grads.pop(id(tensor)))  # popped: the dict holds no second reference
 
     def detach(self) -> Tensor:
         "The same values (shared memory), cut from the graph: requires_grad False, no grad_fn."
