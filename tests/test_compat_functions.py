@@ -109,6 +109,18 @@ DIFFERENTIABLE = {
     "remainder_in_place": lambda lib, a, b: _in_place_remainder(a * 1, b),
     "unbind": lambda lib, a, b: lib.stack([r * i for i, r in enumerate(a.unbind(1))] + list(lib.unbind(b, 0))[:1]),
     "tril_offset": lambda lib, a, b: lib.tril(a, -1) + lib.triu(a, 2),
+    "cumprod_with_zeros": lambda lib, a, b: (a * (a.abs() > 0.5)).cumprod(1) + lib.cumprod(a, dim=0) * a.cumprod(-1),
+    "amax_amin_with_ties": lambda lib, a, b: (
+        a.clamp(-1, 1).amax(1, keepdim=True) * lib.amin(a.clamp(-1, 1), 0) + a.amax() + a.clamp(max=0.5).amin((0, 1))),
+    "trunc_clip": lambda lib, a, b: (a.trunc() + lib.trunc(a * 3)) * a + a.clip(-1, 1) + lib.clip(a, min=0),
+    "index_select": lambda lib, a, b: a.index_select(1, index(lib, [3, 0, 3])) * lib.index_select(a, 0, index(lib, [2, 0, 1]))[:, :3],
+    "masked_select": lambda lib, a, b: a.masked_select(a > 0).sum() * lib.masked_select(a, lib.tensor([True, False, False, True])),
+    "take": lambda lib, a, b: a.take(index(lib, [[0, 11], [5, 5]])) + lib.take(b, index(lib, [1, 2])),
+    "tile": lambda lib, a, b: a.tile((2,)) + 0 * a.sum() + lib.tile(a[0], (2, 1, 2)).sum(),
+    "movedim": lambda lib, a, b: a.reshape(3, 2, 2).movedim(0, -1) * lib.movedim(a.reshape(3, 2, 2), (0, 1), (2, 0)),
+    "index_add": lambda lib, a, b: a.index_add(0, index(lib, [2, 0, 2, 1]), lib.cat([b, b[:, :1]], 1), alpha=2) + lib.index_add(a, 1, index(lib, [3, 3, 0]), b.t()[:, :3]),
+    "index_add_in_place": lambda lib, a, b: (a * 1).index_add_(1, index(lib, [1, 1, 2]), b.t()[:, :3] * 1, alpha=-1),
+    "std_mean_var_mean": lambda lib, a, b: lib.std_mean(a, 1)[0] * lib.std_mean(a, dim=1, keepdim=False)[1] + lib.var_mean(a, 0, correction=0)[0].sum(),
 }
 
 
@@ -148,7 +160,13 @@ def _integers(lib):
             x.prod(), (x > 0).prod(), x.to(lib.int32).prod(0), x.sign(), (-x).sign(), (x > 4).sign(), x.round(), x.floor(), lib.ceil(x),
             lib.round(x), x.float().isnan(), lib.isinf(lib.where(x > 5, float("inf"), 0.0)), x.isfinite(), x.narrow(0, 1, 2), x.diag(), x[0].diag(2),
             lib.as_tensor([1, 2]), lib.as_tensor(x, dtype=lib.int32), (x - 5) // 3, (x - 5) % 3, x // -4, x % -4, 100 // (x + 1),
-            -7 % (x + 1), lib.floor_divide(x, 2), x.remainder(5), (x.double() - 5.5) // 2, (x.double() - 5.5) % 2, (x > 3) // 1]
+            -7 % (x + 1), lib.floor_divide(x, 2), x.remainder(5), (x.double() - 5.5) // 2, (x.double() - 5.5) % 2, (x > 3) // 1,
+            (x % 4 + 1).cumprod(1), (x > 2).cumprod(0), x.int().cumprod(1), x.amax(0), lib.amin(x, (0, 1)), (x > 3).amax(1),
+            x.trunc(), x.clip(2, 5), x.count_nonzero(), lib.count_nonzero(x % 3, dim=1), lib.count_nonzero(x > 4, (0, 1)),
+            *lib.unique(x % 5, return_inverse=True, return_counts=True), lib.unique(x % 3), (x % 2).unique(dim=1),
+            *lib.unique(lib.cat([x, x[:1]]), dim=0, return_inverse=True), x.index_select(0, index(lib, [2, 2])),
+            x.masked_select(x > 6), x.take(index(lib, [3, 1])), x.tile((2, 1)), lib.tile(x, (2,)), x[0].tile(2, 2), x.tile(3), x.movedim(1, 0),
+            lib.index_add(x, 0, index(lib, [0, 0]), x[:2]), x.clone().index_add_(1, index(lib, [0]), x[:, :1], alpha=3)]
 
 
 @pytest.mark.parametrize("case", [_indices, _comparisons, _integers])

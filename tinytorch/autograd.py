@@ -775,6 +775,36 @@ def _cumsum_vjp(grad, out, a, dim):
     return (np.flip(np.cumsum(np.flip(grad, dim), dim), dim),)
 
 
+def _cumprod_vjp(grad, out, a, dim):
+    """out_i = x_0 ⋯ x_i, so x_j gets (x_0 ⋯ x_{j-1}) · s_j, where s_j = g_j + x_{j+1} s_{j+1} sums the
+    gradients of the products from j on: no division, so exact where elements are 0 (as PyTorch's)."""
+    if a.data.ndim == 0 or a.data.shape[dim] == 0:
+        return (grad,)
+    x, g = np.moveaxis(a.data, dim, 0), np.moveaxis(grad, dim, 0)
+    before = np.concatenate([np.ones_like(x[:1]), np.cumprod(x[:-1], axis=0)])
+    later = np.empty(g.shape, np.result_type(g, x))
+    later[-1] = g[-1]
+    for j in range(len(x) - 2, -1, -1):  # one step per position along `dim`, each over all the other dimensions
+        later[j] = g[j] + x[j + 1] * later[j + 1]
+    return (np.moveaxis(before * later, 0, dim),)
+
+
+def _amax_vjp(grad, out, a, dim=(), keepdim=False):
+    "amax and amin: within each reduced slice the elements equal to the result share its gradient equally, as in PyTorch."
+    axes = None if dim == () else dim
+    hits = a.data == _expand_reduced(out, a.data.shape, axes, keepdim)
+    share = hits.sum(axis=None if axes is None else _axis(axes), keepdims=True)
+    return (_expand_reduced(grad, a.data.shape, axes, keepdim) * hits / share,)
+
+
+def _index_add_vjp(grad, out, a, dim, index, source, alpha=1):
+    "`a` passes its gradient straight through; each added slice of `source` gets alpha times the gradient where it landed."
+    grad_source = None
+    if isinstance(source, Tensor):
+        grad_source = alpha * np.take(grad, np.asarray(_other(index)).reshape(-1), axis=dim % a.data.ndim)
+    return grad, None, None, grad_source
+
+
 def _roll_vjp(grad, out, a, shifts, dims=None):
     "Each element's gradient goes back to where it was rolled from."
     back = -shifts if isinstance(shifts, int) else tuple(-shift for shift in shifts)
@@ -816,7 +846,7 @@ def _remainder_vjp(grad, out, a, b):
 
 
 def _zero_vjp(grad, out, a, *args, **kwargs):
-    "Piecewise-constant functions (sign, round, floor, ceil): a gradient of 0, as PyTorch gives."
+    "Piecewise-constant functions (sign, round, floor, ceil, trunc): a gradient of 0, as PyTorch gives."
     return (np.zeros_like(grad),)
 
 
@@ -854,6 +884,8 @@ class _DifferentiableSelection:
     gather = differentiable("Gather", Tensor.gather, _gather_vjp, ("self",), saves=())
     scatter_add = differentiable("ScatterAdd", Tensor.scatter_add, _scatter_add_vjp, ("self", "dim", "index", "src"),
                                  saves=())
+    index_add = differentiable("IndexAdd", Tensor.index_add, _index_add_vjp, ("self", "dim", "index", "source"),
+                               saves=())
     triu = differentiable("Triu", Tensor.triu, _triu_vjp, ("self",), saves=())
     tril = differentiable("Tril", Tensor.tril, _tril_vjp, ("self",), saves=())
     flip = differentiable("Flip", Tensor.flip, _flip_vjp, ("self",), saves=())
@@ -875,6 +907,10 @@ class _DifferentiableMoreMath:
     round = differentiable("Round", Tensor.round, _zero_vjp, ("self",), saves=())
     floor = differentiable("Floor", Tensor.floor, _zero_vjp, ("self",), saves=())
     ceil = differentiable("Ceil", Tensor.ceil, _zero_vjp, ("self",), saves=())
+    trunc = differentiable("Trunc", Tensor.trunc, _zero_vjp, ("self",), saves=())
+    cumprod = differentiable("Cumprod", Tensor.cumprod, _cumprod_vjp, ("self",), saves=("self",))
+    amax = differentiable("Amax", Tensor.amax, _amax_vjp, ("self",), saves=("self", "out"))
+    amin = differentiable("Amin", Tensor.amin, _amax_vjp, ("self",), saves=("self", "out"))
     norm = differentiable("Norm", Tensor.norm, _norm_vjp, ("self",), saves=("self", "out"))
     maximum = differentiable("Maximum", Tensor.maximum, _extremum_vjp(np.less), _BINARY, saves=_BINARY)
     minimum = differentiable("Minimum", Tensor.minimum, _extremum_vjp(np.greater), _BINARY, saves=_BINARY)
@@ -976,6 +1012,7 @@ _OUT_OF_PLACE = {  # each in-place method of modules 02 and 04 → the same comp
     "relu_": lambda t: t.relu(),
     "__ifloordiv__": lambda t, other: t // other,
     "__imod__": lambda t, other: t % other,
+    "index_add_": lambda t, dim, index, source, alpha=1: t.index_add(dim, index, source, alpha),
     "fill_": lambda t, value: index_put(t, Ellipsis, value),
     "zero_": lambda t: index_put(t, Ellipsis, 0),
     "copy_": lambda t, src: index_put(t, Ellipsis, src),

@@ -23,11 +23,13 @@ __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'b
            'mean', 'argmax', 'clamp', 'neg', 'square', 'flip', 'cumsum', 'norm', 'maximum', 'minimum', 'argsort',
            'unbind', 'mm', 'dot', 'outer', 'roll', 'nonzero', 'prod', 'log1p', 'sign', 'floor', 'ceil', 'isnan',
            'isinf', 'isfinite', 'floor_divide', 'remainder', 'reciprocal', 'rsqrt', 'logsumexp', 'narrow', 'diag',
-           'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array', 'tensor', 'zeros', 'ones', 'full',
-           'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'contiguous_strides', 'from_numpy',
-           'default_generator', 'rand', 'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like',
-           'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm',
-           'multinomial', 'randn_like', 'rand_like', 'as_tensor']
+           'cumprod', 'amax', 'amin', 'count_nonzero', 'unique', 'trunc', 'clip', 'index_select', 'masked_select',
+           'take', 'tile', 'movedim', 'index_add', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array',
+           'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes',
+           'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace', 'eye',
+           'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack',
+           'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like', 'std_mean', 'var_mean',
+           'as_tensor']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -1162,6 +1164,15 @@ class _SelectionFunctions:
         np.add.at(out, _gather_index(index, axis), source[tuple(slice(0, size) for size in index.shape)])
         return _wrap(out)
 
+    def index_add(self, dim: int, index: Any, source: Any, alpha: float = 1) -> Tensor:
+        "A copy with `alpha * source[i]` added at `self[index[i]]` along `dim` (i runs along `dim`); repeated indices add up."
+        return _wrap(_index_added(self, dim, index, source, alpha))
+
+    def index_add_(self, dim: int, index: Any, source: Any, alpha: float = 1) -> Tensor:
+        "`index_add` in place."
+        _assign(self, Ellipsis, _index_added(self, dim, index, source, alpha))
+        return self
+
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
         "The values sorted along `dim` and their positions (ties keep their order)."
         axis = _check_dim(dim, self.data.ndim) if self.data.ndim else 0
@@ -1226,6 +1237,36 @@ class _StatisticsAndComparisons:
         axis = _check_dim(dim, max(self.data.ndim, 1))  # a 0-d tensor has one element: its own running sum
         return _wrap(np.cumsum(np.atleast_1d(self.data), axis).reshape(self.data.shape))
 
+    def cumprod(self, dim: int) -> Tensor:
+        "The running products along `dim` (bools and integers multiply as int64, as in PyTorch)."
+        axis = _check_dim(dim, max(self.data.ndim, 1))
+        return _wrap(np.cumprod(np.atleast_1d(self.data), axis).reshape(self.data.shape))
+
+    def amax(self, dim: Dim = (), keepdim: bool = False) -> Tensor:
+        "The largest values over `dim` (all dimensions for `()`, PyTorch's default), without their positions."
+        return _wrap(np.max(self.data, axis=_reduction_axes(dim), keepdims=keepdim))
+
+    def amin(self, dim: Dim = (), keepdim: bool = False) -> Tensor:
+        "The smallest values over `dim` (all dimensions for `()`), without their positions."
+        return _wrap(np.min(self.data, axis=_reduction_axes(dim), keepdims=keepdim))
+
+    def count_nonzero(self, dim: Dim = None) -> Tensor:
+        "How many elements are not zero (over `dim`, or in all), as int64."
+        return _wrap(np.asarray(np.count_nonzero(self.data, axis=_axis(dim)), dtype=int64))
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Tensor | tuple[Tensor, ...]:
+        """The distinct elements (slices along `dim`), sorted (as PyTorch's unique on the CPU, whatever `sorted`),
+        and when asked the position of each element's value among them and how often each occurs (int64)."""
+        axis = None if dim is None else _check_dim(dim, self.data.ndim)
+        values, inverse, counts = np.unique(self.data, return_inverse=True, return_counts=True, axis=axis)
+        result = [_wrap(values)]
+        if return_inverse:
+            result.append(_wrap(inverse.reshape(self.data.shape if axis is None else -1).astype(int64)))
+        if return_counts:
+            result.append(_wrap(counts.astype(int64)))
+        return result[0] if len(result) == 1 else tuple(result)
+
     def norm(self, p: float | str | None = "fro", dim: Dim = None, keepdim: bool = False) -> Tensor:
         """The vector norm over `dim` (all elements if None): p = 2, "fro" or None gives √Σx², p = 1 gives Σ|x|.
         Integer tensors raise TypeError, as in PyTorch; other p raise NotImplementedError."""
@@ -1261,6 +1302,10 @@ class _StatisticsAndComparisons:
     def ceil(self) -> Tensor:
         "The smallest whole number ≥ each element (integer tensors unchanged)."
         return _rounded(self, np.ceil)
+
+    def trunc(self) -> Tensor:
+        "Each element with its fraction dropped, towards 0 (integer tensors unchanged)."
+        return _rounded(self, np.trunc)
 
     def isnan(self) -> Tensor:
         "True where an element is NaN."
@@ -1396,6 +1441,43 @@ class _DerivedMethods:
         out[rows, cols] = self
         return out
 
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
+        "`clamp` under NumPy's name."
+        return self.clamp(min, max)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        "The slices at positions `index` (a 1-d integer tensor) along `dim`, in that order (indexing)."
+        return self[_dim_slices(self.data.ndim, _check_dim(dim, self.data.ndim), _index_vector(index, "index_select"))]
+
+    def masked_select(self, mask: Any) -> Tensor:
+        "The elements where `mask` (bool, broadcast with the tensor) is True, as a 1-d tensor in row-major order."
+        selected = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if selected.dtype != bool_:
+            raise TypeError(f"masked_select expects a bool mask, got dtype {selected.dtype}")
+        shape = np.broadcast_shapes(self.data.shape, selected.shape)
+        source = self if self.data.shape == shape else self.expand(shape)
+        return source[np.broadcast_to(selected, shape)]
+
+    def take(self, index: Any) -> Tensor:
+        "The elements at `index` of the tensor read as 1-d in row-major order, in `index`'s shape."
+        return self.reshape(-1)[_as_index(index, "take")]
+
+    def tile(self, *dims: int | Sequence[int]) -> Tensor:
+        "`repeat`, with 1s in front of `dims` (`tile(2, 3)` or `tile((2, 3))`) when it is shorter than the shape."
+        dims = _shape_arg(dims)
+        return self.repeat((1,) * (self.data.ndim - len(dims)) + dims)
+
+    def movedim(self, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+        "The dimensions `source` moved to the positions `destination`, the others in their order (`permute`)."
+        moved, targets = ([_check_dim(d, self.data.ndim) for d in ((dims,) if isinstance(dims, int) else dims)]
+                          for dims in (source, destination))
+        if len(moved) != len(targets) or len(set(moved)) != len(moved) or len(set(targets)) != len(targets):
+            raise ValueError(f"movedim: source {source} and destination {destination} must be as many distinct dimensions")
+        order = [d for d in range(self.data.ndim) if d not in moved]
+        for target, d in sorted(zip(targets, moved)):
+            order.insert(target, d)
+        return self.permute(*order)
+
     def mm(self, mat2: Tensor) -> Tensor:
         "The product of two matrices (2-d tensors only): `matmul`."
         _expect_ndim("mm", 2, self, mat2)
@@ -1457,6 +1539,33 @@ def _integer_division(op: np.ufunc, a: Any, b: Any) -> Tensor:
     "`_binary_op(op, a, b)` for `//` and `%`, once `_check_divisor` passed."
     _check_divisor(a, b)
     return _binary_op(op, a, b)
+
+
+def _reduction_axes(dim: Dim) -> int | tuple[int, ...] | None:
+    "`amax`'s `dim` as NumPy's `axis`: `()` (PyTorch's default) means every dimension."
+    return None if dim == () else _axis(dim)
+
+
+def _index_vector(index: Any, what: str) -> np.ndarray:
+    "A 1-d int64 index array (a single index becomes one of length 1); IndexError for more dimensions."
+    positions = _as_index(index, what)
+    if positions.ndim > 1:
+        raise IndexError(f"{what}: the index must be a vector (1-d), got shape {positions.shape}")
+    return positions.reshape(-1)
+
+
+def _index_added(t: Tensor, dim: int, index: Any, source: Any, alpha: float) -> np.ndarray:
+    "A copy of `t`'s array with `alpha * source` added at positions `index` along `dim`, repeats adding up."
+    axis = _check_dim(dim, t.data.ndim)
+    positions = _index_vector(index, "index_add")
+    values = np.asarray(source.data if isinstance(source, Tensor) else source) * alpha
+    expected = t.data.shape[:axis] + (len(positions),) + t.data.shape[axis + 1:]
+    if values.shape != expected:
+        raise ValueError(f"index_add: source of shape {values.shape} does not fit: expected {expected}, the tensor's "
+                         f"shape with one slice per index along dim {dim}")
+    out = t.data.copy()
+    np.add.at(out, _dim_slices(t.data.ndim, axis, positions), values.astype(out.dtype, copy=False))
+    return out
 
 
 def _rounded(t: Tensor, round_floats: Callable[[np.ndarray], np.ndarray]) -> Tensor:
@@ -1588,6 +1697,21 @@ roll, nonzero, prod, log1p, sign = map(_function_form, ("roll", "nonzero", "prod
 floor, ceil, isnan, isinf, isfinite = map(_function_form, ("floor", "ceil", "isnan", "isinf", "isfinite"))
 floor_divide, remainder = map(_function_form, ("floor_divide", "remainder"))
 reciprocal, rsqrt, logsumexp, narrow, diag = map(_function_form, ("reciprocal", "rsqrt", "logsumexp", "narrow", "diag"))
+cumprod, amax, amin, count_nonzero, unique = map(_function_form, ("cumprod", "amax", "amin", "count_nonzero", "unique"))
+trunc, clip, index_select, masked_select, take = map(_function_form, ("trunc", "clip", "index_select", "masked_select", "take"))
+tile, movedim, index_add = map(_function_form, ("tile", "movedim", "index_add"))
+
+
+def std_mean(input: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    "`(input.std(...), input.mean(dim, keepdim))`, as `torch.std_mean`."
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def var_mean(input: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    "`(input.var(...), input.mean(dim, keepdim))`, as `torch.var_mean`."
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
 
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:

@@ -17,14 +17,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def _seed(root: Tensor, gradient: Any) -> np.ndarray:
 =======
 #| solution backward
-# Demo student "hidden_bug": _accumulate stores the gradient array itself on first use, not a
-# copy. Right on the visible test; in the hidden test, (x + y).backward() hands both leaves the
-# same array, so a later backward into x changes y.grad too.
+# Demo student "hidden_bug": _accumulate stores the gradient array itself on first use, never a
+# copy, without asking `_held_only_here`. Right on the visible test; in the hidden test,
+# (x + y).backward() hands both leaves the same array, so a later backward into x changes y.grad too.
 def _seed(root: Tensor, gradient: Any) -> np.ndarray:
 >>>>>>> student
 <<<<<<< reference
     if tensor.grad is None:
-        tensor.grad = _wrap(np.array(grad))  # an own copy: later accumulation writes into it
+        tensor.grad = _wrap(grad if _held_only_here(grad) else np.array(grad))
     else:
 =======
     if tensor.grad is None:
