@@ -60,7 +60,14 @@ There OpenBLAS takes 1.3-1.4x PyTorch's time for x @ W.T (64x784 by 784x256), an
 passes where PyTorch's `add_(g, alpha)` makes one (82 against 22 us for the 784x256 weight); the package from
 before issue 13 (2db879c^) measured 0.97-1.01 for 784-256-10 in the same harness, so the in-place machinery costs
 nothing, but the 0.9 target is out of a NumPy framework's reach on that BLAS. For 64-128-10 PyTorch's own step time
-varies by 1.5x between processes, while tinytorch's step stays 1.7-1.9x the floor's."""
+varies by 1.5x between processes, while tinytorch's step stays 1.7-1.9x the floor's.
+Measured 2026-12-03, same kind of machine (SkylakeX kernel, load ~0.9), after 07's backward keeps a leaf's gradient
+array instead of copying it into .grad when nothing else refers to it (PyTorch's AccumulateGrad does the same).
+In one process, copying against keeping (30 interleaved rounds of 20 steps, CPU time, 3 runs): 784-256-10 0.95-1.00
+-> 0.91-0.98 of PyTorch's time, 64-128-10 0.56 -> 0.51. This script, alternating processes with the previous commit
+(e0a1fa1), 4 x 2 runs (medians wall / CPU): 64-128-10 0.56-0.60 / 0.52-0.59 before, 0.44-0.54 / 0.44-0.58 after
+(goal met); 784-256-10 0.93-0.96 / 0.93-0.96 before, 0.90-0.99 / 0.91-1.00 after (floor 0.77-0.81: the goal of 0.9
+is still at the edge, PyTorch's own step time moving by more than the gain between processes); 2x2 add 0.59-0.63."""
 from __future__ import annotations
 
 import sys
