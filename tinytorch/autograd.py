@@ -525,21 +525,22 @@ def _reference_count(value: Any) -> int:
     return sys.getrefcount(value)
 
 
-def _reference_count_of_a_local() -> int:
-    "What `_reference_count` reports for an object that only one local variable of its caller refers to."
+def _count_of_a_sole_local() -> int:
+    """What `_reference_count` reports inside `_held_only_here` for an object that only one local variable of
+    its caller refers to: measured through the same two calls, not assumed (interpreters count differently)."""
+    def held_only_here(array: Any) -> int:  # `_held_only_here`'s call, reduced to its count
+        return _reference_count(array)
     local = object()
-    return _reference_count(local)
+    return held_only_here(local)
 
 
-_HELD_BY_ONE_LOCAL = _reference_count_of_a_local()  # measured, not assumed: interpreters count differently
+_SOLE_LOCAL = _count_of_a_sole_local()
 
 
 def _held_only_here(array: np.ndarray) -> bool:
     """True when the calling function's `array` variable is the only reference to an array that owns
     writeable memory: nobody else can see a change to it, so it may be kept and written into without a copy."""
-    # our caller's variable, and this call's parameter: one reference more than `_reference_count_of_a_local` sees
-    return (array.flags.owndata and array.flags.writeable
-            and _reference_count(array) <= _HELD_BY_ONE_LOCAL + 1)
+    return array.flags.owndata and array.flags.writeable and _reference_count(array) <= _SOLE_LOCAL
 
 
 def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
