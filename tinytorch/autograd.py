@@ -372,9 +372,12 @@ def _mean_vjp(grad, out, a, dim=None, keepdim=False):
     return (_expand_reduced(grad / count, a.data.shape, dim, keepdim),)
 
 
-def _max_all_vjp(grad, out, a):
-    hits = a.data == out  # ties share the gradient equally, as in PyTorch
-    return (grad * hits / hits.sum(),)
+def _tied_extreme_vjp(grad, out, a, dim=None, keepdim=False):
+    """`max()` of all elements, and `amax`/`amin` over `dim` (None or `()`: all): the elements equal to the
+    result share its gradient equally, within each reduced slice, as in PyTorch."""
+    axes = None if dim in (None, ()) else _axis(dim)
+    hits = a.data == _expand_reduced(out, a.data.shape, axes, keepdim)
+    return (_expand_reduced(grad, a.data.shape, axes, keepdim) * hits / hits.sum(axis=axes, keepdims=True),)
 
 
 def _max(self: Tensor, dim: int | None = None, keepdim: bool = False):
@@ -394,7 +397,7 @@ def _max(self: Tensor, dim: int | None = None, keepdim: bool = False):
 
 
 _plain_max = getattr(Tensor.max, "__wrapped__", Tensor.max)
-_max_all = differentiable("Max", _plain_max, _max_all_vjp, ("self",))
+_max_all = differentiable("Max", _plain_max, _tied_extreme_vjp, ("self",))
 _max.__wrapped__ = _plain_max
 register_op("Max", _max)  # records its own node (with a dim); `_max_all` is registered by differentiable
 
@@ -726,7 +729,7 @@ class _ActivationMethods:
         return activations.log_softmax(self, dim)
 
 # %% ../nbs/07_autograd.ipynb #more-functions-backward
-from .tensor import _dim_slices, _gather_index, cat, einsum, where
+from .tensor import _dim_slices, _gather_index, _index_vector, cat, einsum, where
 
 
 def _expand_vjp(grad, out, a, *sizes):
@@ -790,19 +793,11 @@ def _cumprod_vjp(grad, out, a, dim):
     return (np.moveaxis(before * later, 0, dim),)
 
 
-def _amax_vjp(grad, out, a, dim=(), keepdim=False):
-    "amax and amin: within each reduced slice the elements equal to the result share its gradient equally, as in PyTorch."
-    axes = None if dim == () else dim
-    hits = a.data == _expand_reduced(out, a.data.shape, axes, keepdim)
-    share = hits.sum(axis=None if axes is None else _axis(axes), keepdims=True)
-    return (_expand_reduced(grad, a.data.shape, axes, keepdim) * hits / share,)
-
-
 def _index_add_vjp(grad, out, a, dim, index, source, alpha=1):
     "`a` passes its gradient straight through; each added slice of `source` gets alpha times the gradient where it landed."
     grad_source = None
     if isinstance(source, Tensor):
-        grad_source = alpha * np.take(grad, np.asarray(_other(index)).reshape(-1), axis=dim % a.data.ndim)
+        grad_source = alpha * np.take(grad, _index_vector(index, "index_add"), axis=dim % a.data.ndim)
     return grad, None, None, grad_source
 
 
@@ -910,8 +905,8 @@ class _DifferentiableMoreMath:
     ceil = differentiable("Ceil", Tensor.ceil, _zero_vjp, ("self",), saves=())
     trunc = differentiable("Trunc", Tensor.trunc, _zero_vjp, ("self",), saves=())
     cumprod = differentiable("Cumprod", Tensor.cumprod, _cumprod_vjp, ("self",), saves=("self",))
-    amax = differentiable("Amax", Tensor.amax, _amax_vjp, ("self",), saves=("self", "out"))
-    amin = differentiable("Amin", Tensor.amin, _amax_vjp, ("self",), saves=("self", "out"))
+    amax = differentiable("Amax", Tensor.amax, _tied_extreme_vjp, ("self",), saves=("self", "out"))
+    amin = differentiable("Amin", Tensor.amin, _tied_extreme_vjp, ("self",), saves=("self", "out"))
     norm = differentiable("Norm", Tensor.norm, _norm_vjp, ("self",), saves=("self", "out"))
     maximum = differentiable("Maximum", Tensor.maximum, _extremum_vjp(np.less), _BINARY, saves=_BINARY)
     minimum = differentiable("Minimum", Tensor.minimum, _extremum_vjp(np.greater), _BINARY, saves=_BINARY)

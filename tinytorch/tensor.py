@@ -1044,6 +1044,14 @@ def _as_index(index: Any, what: str) -> np.ndarray:
     return array
 
 
+def _as_mask(mask: Any, what: str, name: str = "mask") -> np.ndarray:
+    "A bool array from a tensor or array-like; TypeError naming `what` and its `name` for other dtypes."
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype != bool_:
+        raise TypeError(f"{what} expects a bool {name}, got dtype {array.dtype}")
+    return array
+
+
 def _ddof(unbiased: bool | None, correction: int | None) -> int:
     "How many degrees of freedom `std`/`var` subtract: `correction` if given, else 1 unless `unbiased=False`."
     if correction is not None:
@@ -1137,9 +1145,7 @@ class _SelectionFunctions:
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         "A copy with `value` wherever the bool `mask` (broadcast to this shape) is True."
-        mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-        if mask.dtype != bool_:
-            raise TypeError(f"masked_fill expects a bool mask, got dtype {mask.dtype}")
+        mask = _as_mask(mask, "masked_fill")
         value = value.data if isinstance(value, Tensor) else value
         return _wrap(np.where(np.broadcast_to(mask, self.data.shape), np.asarray(value, self.data.dtype), self.data))
 
@@ -1451,9 +1457,7 @@ class _DerivedMethods:
 
     def masked_select(self, mask: Any) -> Tensor:
         "The elements where `mask` (bool, broadcast with the tensor) is True, as a 1-d tensor in row-major order."
-        selected = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-        if selected.dtype != bool_:
-            raise TypeError(f"masked_select expects a bool mask, got dtype {selected.dtype}")
+        selected = _as_mask(mask, "masked_select")
         shape = np.broadcast_shapes(self.data.shape, selected.shape)
         source = self if self.data.shape == shape else self.expand(shape)
         return source[np.broadcast_to(selected, shape)]
@@ -1606,9 +1610,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     "`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together)."
-    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    if mask.dtype != bool_:
-        raise TypeError(f"where expects a bool condition, got dtype {mask.dtype}")
+    mask = _as_mask(condition, "where", "condition")
     a, b = (value.data if isinstance(value, Tensor) else value for value in (input, other))
     return _wrap(np.where(mask, a, b))
 
