@@ -84,6 +84,7 @@ from common import machine_note, no_torch, optional_torch, wall_and_cpu_ratio  #
 from tests.test_compat_memory import SLACK, parameter, update_peak, updates  # noqa: E402  (what the test asserts)
 
 import tinytorch as tt  # noqa: E402
+from tinytorch.layers import _faster_in_column_order, _rows_times_transposed  # noqa: E402
 
 torch = optional_torch()
 
@@ -116,6 +117,20 @@ def small_op_ratios() -> None:
         print(f"{name:<38}{target:<9}{wall_and_cpu_ratio(ours, theirs, rounds=15, min_time=0.02, budget=30.0)}")
 
 
+def linear_layout_ratios() -> None:
+    """04's forward product (_rows_times_transposed) against plain `rows @ weight.T`, for batches and layers on both
+    sides of its rule: below 1 where it takes the column-ordered way, about 1 where it takes the plain one."""
+    print(f"\n{'linear forward, rows x in -> out':<34}{'way':<8}_rows_times_transposed / rows @ weight.T")
+    data = np.random.default_rng(0)
+    for n_rows, n_in, n_out in ((64, 784, 256), (8, 784, 256), (32, 256, 512), (64, 256, 256), (64, 128, 10),
+                                (128, 784, 256), (1, 784, 256)):
+        rows, weight = (data.standard_normal(shape).astype(np.float32) for shape in ((n_rows, n_in), (n_out, n_in)))
+        way = "columns" if _faster_in_column_order(n_rows, n_in, n_out) else "plain"
+        ratio = wall_and_cpu_ratio(lambda: _rows_times_transposed(rows, weight), lambda: rows @ weight.T,
+                                   rounds=9, min_time=0.01, budget=10.0)
+        print(f"{f'{n_rows} x {n_in} -> {n_out}':<34}{way:<8}{ratio}")
+
+
 def main() -> None:
     print(machine_note())
     update_allocations()
@@ -127,6 +142,7 @@ def main() -> None:
     torch.set_num_threads(1)
     with threadpool_limits(limits=1):
         small_op_ratios()
+        linear_layout_ratios()
 
 
 if __name__ == "__main__":
