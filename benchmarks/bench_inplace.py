@@ -2,6 +2,7 @@
 operations cost against PyTorch, side by side.
 
     .venv/bin/python benchmarks/bench_inplace.py        (PyTorch: pip install -r requirements-torch.txt)
+    .venv/bin/python benchmarks/bench_inplace.py --grid (04's linear product, both ways, over 252 shapes)
 
 Targets, as in the issue:
 - an in-place optimizer update (`p.add_(g, alpha=-lr)`, `p -= lr * p.grad` under no_grad, SGD.step)
@@ -67,7 +68,18 @@ In one process, copying against keeping (30 interleaved rounds of 20 steps, CPU 
 -> 0.91-0.98 of PyTorch's time, 64-128-10 0.56 -> 0.51. This script, alternating processes with the previous commit
 (e0a1fa1), 4 x 2 runs (medians wall / CPU): 64-128-10 0.56-0.60 / 0.52-0.59 before, 0.44-0.54 / 0.44-0.58 after
 (goal met); 784-256-10 0.93-0.96 / 0.93-0.96 before, 0.90-0.99 / 0.91-1.00 after (floor 0.77-0.81: the goal of 0.9
-is still at the edge, PyTorch's own step time moving by more than the gain between processes); 2x2 add 0.59-0.63."""
+is still at the edge, PyTorch's own step time moving by more than the gain between processes); 2x2 add 0.59-0.63.
+Measured 2026-12-03 later, after 04's linear computes its product the column-ordered way where NumPy's OpenBLAS is
+faster (_faster_in_column_order: 8 to 64 rows into 256 or more outputs; (weight @ rows.T).T, copied back to row order,
+the same numbers). The product alone (the last table, 2 runs): 64 x 784 -> 256 0.84-0.87 of plain `rows @ weight.T`,
+8 x 784 -> 256 0.46-0.47, 32 x 256 -> 512 0.72-0.77, 64 x 256 -> 256 0.92-0.98; where the rule keeps the plain way,
+0.99-1.11 (one more Python call on a 5 us product). The rule comes from a grid of 252 shapes (`--grid`; 1-256 rows, 64-1024 in,
+10-1024 out): over the grid it takes 0.89 of the plain way's time (always the faster way: 0.87), and where it
+takes the column-ordered way that is never the slower one (at most 0.98 of the plain time).
+Alternating processes with the previous commit (8200642), 3 x 2 runs (medians wall / CPU): 784-256-10 0.92-0.98 /
+0.94-0.97 before, 0.87-0.91 / 0.86-0.89 after (floor 0.74-0.82): the goal of 0.9 met in 5 of 6 readings; 64-128-10
+0.53-0.61 / 0.53-0.63 before, 0.48-0.61 / 0.53-0.63 after (no change beyond PyTorch's own variation between
+processes); 2x2 add 0.60-0.63."""
 from __future__ import annotations
 
 import sys
@@ -79,7 +91,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 from bench_training import numpy_training_step, training_step  # noqa: E402
-from common import machine_note, no_torch, optional_torch, wall_and_cpu_ratio  # noqa: E402
+from common import machine_note, no_torch, optional_torch, per_call_seconds, wall_and_cpu_ratio  # noqa: E402
 
 from tests.test_compat_memory import SLACK, parameter, update_peak, updates  # noqa: E402  (what the test asserts)
 
@@ -131,8 +143,41 @@ def linear_layout_ratios() -> None:
         print(f"{f'{n_rows} x {n_in} -> {n_out}':<34}{way:<8}{ratio}")
 
 
+def linear_layout_grid() -> None:
+    """The grid the rule of _faster_in_column_order was read from (`--grid`, about half a minute): for each shape the
+    column-ordered way's time against the plain way's, and over the whole grid the time the rule takes against
+    always the plain way and always the faster one."""
+    from tinytorch.setup import speed_ratio
+    data, totals = np.random.default_rng(0), {"plain": 0.0, "rule": 0.0, "faster": 0.0}
+    print("\ncolumn-ordered / plain, one line per number of rows; in the cells in_features:ratios for out_features "
+          "10, 64, 128, 256, 512, 1024 (* where the rule takes the column-ordered way)")
+    for n_rows in (1, 8, 16, 32, 64, 128, 256):
+        cells = []
+        for n_in in (64, 128, 256, 512, 784, 1024):
+            ratios = []
+            for n_out in (10, 64, 128, 256, 512, 1024):
+                rows, weight = (data.standard_normal(s).astype(np.float32) for s in ((n_rows, n_in), (n_out, n_in)))
+                plain = per_call_seconds(lambda: rows @ weight.T, repeats=5)
+                ratio = speed_ratio(lambda: np.ascontiguousarray((weight @ rows.T).T), lambda: rows @ weight.T,
+                                    rounds=5, min_time=2e-3, budget=1.0)
+                chosen = _faster_in_column_order(n_rows, n_in, n_out)
+                totals["plain"] += plain
+                totals["rule"] += plain * (ratio if chosen else 1.0)
+                totals["faster"] += plain * min(ratio, 1.0)
+                ratios.append(f"{ratio:.2f}{'*' if chosen else ''}")
+            cells.append(f"{n_in}:" + ",".join(ratios))
+        print(f"{n_rows:>4} rows  " + "  ".join(cells))
+    print(f"over the grid, against always the plain way: the rule {totals['rule'] / totals['plain']:.3f}, "
+          f"always the faster way {totals['faster'] / totals['plain']:.3f}")
+
+
 def main() -> None:
     print(machine_note())
+    if "--grid" in sys.argv[1:]:
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=1):
+            linear_layout_grid()
+        return
     update_allocations()
     if torch is None:
         print("\n" + no_torch("no side-by-side ratios"))
