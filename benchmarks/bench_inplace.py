@@ -2,7 +2,7 @@
 operations cost against PyTorch, side by side.
 
     .venv/bin/python benchmarks/bench_inplace.py        (PyTorch: pip install -r requirements-torch.txt)
-    .venv/bin/python benchmarks/bench_inplace.py --grid (04's linear product, both ways, over 252 shapes)
+    .venv/bin/python benchmarks/bench_inplace.py --grid (04's linear product, both ways, over 252 float32 shapes)
 
 Targets, as in the issue:
 - an in-place optimizer update (`p.add_(g, alpha=-lr)`, `p -= lr * p.grad` under no_grad, SGD.step)
@@ -70,14 +70,15 @@ In one process, copying against keeping (30 interleaved rounds of 20 steps, CPU 
 (goal met); 784-256-10 0.93-0.96 / 0.93-0.96 before, 0.90-0.99 / 0.91-1.00 after (floor 0.77-0.81: the goal of 0.9
 is still at the edge, PyTorch's own step time moving by more than the gain between processes); 2x2 add 0.59-0.63.
 Measured 2026-12-03 later, after 04's linear computes its product the column-ordered way where NumPy's OpenBLAS is
-faster (_faster_in_column_order: 8 to 64 rows into 256 or more outputs; (weight @ rows.T).T, copied back to row order,
-the same numbers). The product alone (the last table, 2 runs): 64 x 784 -> 256 0.84-0.87 of plain `rows @ weight.T`,
-8 x 784 -> 256 0.46-0.47, 32 x 256 -> 512 0.72-0.77, 64 x 256 -> 256 0.92-0.98; where the rule keeps the plain way,
-0.99-1.11 (one more Python call on a 5 us product). The rule comes from a grid of 252 shapes (`--grid`; 1-256 rows, 64-1024 in,
-10-1024 out): over the grid it takes 0.89 of the plain way's time (always the faster way: 0.87), and where it
-takes the column-ordered way that is never the slower one (at most 0.98 of the plain time).
-Alternating processes with the previous commit (8200642), 3 x 2 runs (medians wall / CPU): 784-256-10 0.92-0.98 /
-0.94-0.97 before, 0.87-0.91 / 0.86-0.89 after (floor 0.74-0.82): the goal of 0.9 met in 5 of 6 readings; 64-128-10
+faster (_faster_in_column_order: float32, 8 to 64 rows into 256 or more outputs; (weight @ rows.T).T, copied back to
+row order, the same numbers). The product alone (the last table, 2 runs): 64 x 784 -> 256 0.84-0.87 of plain `rows @
+weight.T`, 8 x 784 -> 256 0.46-0.47, 32 x 256 -> 512 0.72-0.77, 64 x 256 -> 256 0.92-0.98; where the rule keeps the
+plain way, 0.99-1.11 (two more Python calls on a 5 us product); in float64 the column-ordered way gains nothing
+(0.88-1.09 on five of these shapes), so the rule keeps float64 plain. The rule comes from a grid of 252 float32 shapes
+(`--grid`; 1-256 rows, 64-1024 in, 10-1024 out): over the grid it takes 0.89 of the plain way's time (always the
+faster way: 0.87), and where it takes the column-ordered way that is never the slower one (at most 0.98 of the plain
+time). Alternating processes with the previous commit (8200642), 3 x 2 runs (medians wall / CPU): 784-256-10 0.92-0.98
+/ 0.94-0.97 before, 0.87-0.91 / 0.86-0.89 after (floor 0.74-0.82): the goal of 0.9 met in 5 of 6 readings; 64-128-10
 0.53-0.61 / 0.53-0.63 before, 0.48-0.61 / 0.53-0.63 after (no change beyond PyTorch's own variation between
 processes); 2x2 add 0.60-0.63."""
 from __future__ import annotations
@@ -134,13 +135,14 @@ def linear_layout_ratios() -> None:
     sides of its rule: below 1 where it takes the column-ordered way, about 1 where it takes the plain one."""
     print(f"\n{'linear forward, rows x in -> out':<34}{'way':<8}_rows_times_transposed / rows @ weight.T")
     data = np.random.default_rng(0)
-    for n_rows, n_in, n_out in ((64, 784, 256), (8, 784, 256), (32, 256, 512), (64, 256, 256), (64, 128, 10),
-                                (128, 784, 256), (1, 784, 256)):
-        rows, weight = (data.standard_normal(shape).astype(np.float32) for shape in ((n_rows, n_in), (n_out, n_in)))
-        way = "columns" if _faster_in_column_order(n_rows, n_in, n_out) else "plain"
+    for n_rows, n_in, n_out, dtype in ((64, 784, 256, np.float32), (8, 784, 256, np.float32), (32, 256, 512, np.float32),
+                                       (64, 256, 256, np.float32), (64, 128, 10, np.float32), (128, 784, 256, np.float32),
+                                       (1, 784, 256, np.float32), (64, 784, 256, np.float64)):
+        rows, weight = (data.standard_normal(shape).astype(dtype) for shape in ((n_rows, n_in), (n_out, n_in)))
+        way = "columns" if _faster_in_column_order(rows.dtype, n_rows, n_in, n_out) else "plain"
         ratio = wall_and_cpu_ratio(lambda: _rows_times_transposed(rows, weight), lambda: rows @ weight.T,
                                    rounds=9, min_time=0.01, budget=10.0)
-        print(f"{f'{n_rows} x {n_in} -> {n_out}':<34}{way:<8}{ratio}")
+        print(f"{f'{n_rows} x {n_in} -> {n_out}, {np.dtype(dtype).name}':<34}{way:<8}{ratio}")
 
 
 def linear_layout_grid() -> None:
@@ -160,7 +162,7 @@ def linear_layout_grid() -> None:
                 plain = per_call_seconds(lambda: rows @ weight.T, repeats=5)
                 ratio = speed_ratio(lambda: np.ascontiguousarray((weight @ rows.T).T), lambda: rows @ weight.T,
                                     rounds=5, min_time=2e-3, budget=1.0)
-                chosen = _faster_in_column_order(n_rows, n_in, n_out)
+                chosen = _faster_in_column_order(rows.dtype, n_rows, n_in, n_out)
                 totals["plain"] += plain
                 totals["rule"] += plain * (ratio if chosen else 1.0)
                 totals["faster"] += plain * min(ratio, 1.0)

@@ -34,14 +34,16 @@ def test_linear_initialisation_is_pytorchs_and_seedable():
     assert abs(w.std() - bound / np.sqrt(3)) < 0.01 * bound, "U(-b, b) has standard deviation b/√3"
 
 
-@pytest.mark.parametrize("rows, n_in, n_out", [(64, 784, 256), (8, 64, 256), (3, 784, 256), (128, 784, 256),
-                                               (64, 128, 10), (64, 256, 1024)])
-def test_linear_forward_layouts_give_the_plain_product_in_row_order(rows, n_in, n_out):
+@pytest.mark.parametrize("rows, n_in, n_out, dtype", [(64, 784, 256, np.float32), (8, 64, 256, np.float32),
+                                                      (3, 784, 256, np.float32), (128, 784, 256, np.float32),
+                                                      (64, 128, 10, np.float32), (64, 256, 1024, np.float32),
+                                                      (64, 784, 256, np.float64)])
+def test_linear_forward_layouts_give_the_plain_product_in_row_order(rows, n_in, n_out, dtype):
     "Either way of computing x @ W.T (see 04's _rows_times_transposed) returns its numbers in a C-ordered array."
     data = np.random.default_rng(rows + n_in + n_out)
-    x, w, b = (data.standard_normal(shape).astype(np.float32) for shape in ((rows, n_in), (n_out, n_in), (n_out,)))
+    x, w, b = (data.standard_normal(shape).astype(dtype) for shape in ((rows, n_in), (n_out, n_in), (n_out,)))
     y = tt.nn.functional.linear(tt.from_numpy(x), tt.from_numpy(w), tt.from_numpy(b))
-    assert y.data.flags.c_contiguous and y.data.flags.owndata and y.is_contiguous()
+    assert y.dtype == dtype and y.data.flags.c_contiguous and y.data.flags.owndata and y.is_contiguous()
     np.testing.assert_allclose(y.numpy(), x @ w.T + b, rtol=1e-5, atol=1e-5)
     assert y.view(-1).shape == (rows * n_out,)
 

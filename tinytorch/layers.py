@@ -367,16 +367,16 @@ def _unfold_rows(rows: np.ndarray, like: np.ndarray) -> np.ndarray:
     return rows if like.ndim == 2 else rows.reshape(like.shape[:-1] + rows.shape[-1:])
 
 
-def _faster_in_column_order(n_rows: int, n_in: int, n_out: int) -> bool:
-    """Whether the OpenBLAS that NumPy ships computes rows @ weight.T of these sizes faster into a column-ordered
-    result, (weight @ rows.T).T: up to twice as fast for 8 to 64 rows into 256 or more outputs, slower for more rows
-    or narrow layers, as measured by benchmarks/bench_inplace.py."""
-    return 8 <= n_rows <= 64 and n_out >= 256 and n_in >= 4 * n_rows
+def _faster_in_column_order(dtype: np.dtype, n_rows: int, n_in: int, n_out: int) -> bool:
+    """Whether the OpenBLAS that NumPy ships computes rows @ weight.T of this dtype and these sizes faster into a
+    column-ordered result, (weight @ rows.T).T: in float32, up to twice as fast for 8 to 64 rows into 256 or more
+    outputs, slower for more rows or narrow layers; in float64 no faster (benchmarks/bench_inplace.py measures)."""
+    return 8 <= n_rows <= 64 and n_out >= 256 and n_in >= 4 * n_rows and dtype == np.float32
 
 
 def _rows_times_transposed(rows: np.ndarray, weight: np.ndarray) -> np.ndarray:
     "rows @ weight.T as a new row-ordered (C) array, computed the faster way (one copy back from column order)."
-    if _faster_in_column_order(rows.shape[0], weight.shape[1], weight.shape[0]):
+    if _faster_in_column_order(rows.dtype, rows.shape[0], weight.shape[1], weight.shape[0]):
         return np.ascontiguousarray((weight @ rows.T).T)
     return rows @ weight.T
 
