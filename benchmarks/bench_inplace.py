@@ -80,7 +80,12 @@ faster way: 0.87), and where it takes the column-ordered way that is never the s
 time). Alternating processes with the previous commit (8200642), 3 x 2 runs (medians wall / CPU): 784-256-10 0.92-0.98
 / 0.94-0.97 before, 0.87-0.91 / 0.86-0.89 after (floor 0.74-0.82): the goal of 0.9 met in 5 of 6 readings; 64-128-10
 0.53-0.61 / 0.53-0.63 before, 0.48-0.61 / 0.53-0.63 after (no change beyond PyTorch's own variation between
-processes); 2x2 add 0.60-0.63."""
+processes); 2x2 add 0.60-0.63. Three runs of this script an hour later (1cf039e, the machine otherwise idle):
+784-256-10 0.90-0.92 / 0.90-0.91 (floor 0.75-0.80), 64-128-10 0.59-0.66 / 0.61-0.67 (floor 0.33-0.34, against
+0.25-0.33 earlier: PyTorch's step was faster in these processes), 2x2 add 0.58-0.64. Both step goals are at their
+edge: what tinytorch controls is its step against the plain-NumPy step, and that moved from 1.15-1.22 to 1.10-1.14 for
+784-256-10 (the two steps interleaved in one process, CPU time, 10 alternating runs each of old and new); for 64-128-10
+it is 1.7-2.1, the difference being one Python call per NumPy operation and per node."""
 from __future__ import annotations
 
 import sys
