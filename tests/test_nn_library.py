@@ -150,6 +150,23 @@ def test_optimizer_steps_equal_pytorch(name, settings):
         ours_opt.step()
         theirs_opt.step()
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    ours_state, theirs_state = ours_opt.state[ours], theirs_opt.state[theirs]  # keyed by the parameter in both
+    assert sorted(ours_state) == sorted(theirs_state)
+    for key, value in theirs_state.items():
+        np.testing.assert_allclose(np.asarray(ours_state[key]), value.numpy() if torch.is_tensor(value) else value,
+                                   rtol=1e-12, atol=1e-14, err_msg=key)
+
+
+def test_tensors_hash_by_identity_as_pytorchs():
+    a, b = tt.tensor([1.0, 2.0]), tt.tensor([1.0, 2.0])
+    seen = {a}
+    assert a in seen and b not in seen and len({a, b}) == 2  # equal values, two tensors
+    key = hash(a)
+    a += 1  # an in-place change keeps the tensor and its hash
+    assert hash(a) == key and {a: "x"}[a] == "x"
+    p = tt.nn.Parameter(np.ones(2))
+    opt = tt.optim.SGD([p], lr=0.1)
+    assert opt.state[p] == {} and p in opt.state  # PyTorch's defaultdict: asking adds an empty state
 
 
 def test_optimizer_updates_in_place_and_rejects_bad_settings():

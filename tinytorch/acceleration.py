@@ -517,7 +517,7 @@ class FusedAdam(Adam):
                     if p.grad is not None:
                         self._step_parameter(p, group)
                 continue
-            states = [self.state.setdefault(id(p), {}) for p in params]
+            states = [self.state[p] for p in params]
             if not states[0]:  # the first step: the running means start at zero
                 flat[1].fill(0)
                 flat[2].fill(0)
@@ -531,14 +531,14 @@ class FusedAdam(Adam):
     def _make_flat(self, params: list[Tensor]) -> tuple[np.ndarray, ...] | None:
         "`_flatten(params)`, with the parameters' saved state (if any) adopted; None when it cannot be."
         flat = _flatten(params)
-        states = [self.state.get(id(p), {}) for p in params]
+        states = [self.state.get(p, {}) for p in params]
         return flat if flat is None or not any(states) else _adopt_state(params, states, flat)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         "Restore what `state_dict` saved, copied into the flat running means (per parameter if the step counts differ)."
         super().load_state_dict(state_dict)
         for index, (group, flat) in enumerate(zip(self.param_groups, self._flat)):
-            states = [self.state.get(id(p), {}) for p in group["params"]]
+            states = [self.state.get(p, {}) for p in group["params"]]
             if flat is not None and any(states):
                 self._flat[index] = _adopt_state(group["params"], states, flat)
                 self._fused[index] = self._flat[index] is not None

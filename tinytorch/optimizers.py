@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any, Iterable
 
 import numpy as np
@@ -26,7 +27,7 @@ class Optimizer:
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.defaults = defaults
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[int, dict[str, Any]] = {}  # id(parameter) → its state (Tensors are not hashable)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)  # parameter → its state
         for group in groups:
             self.add_param_group(group)
 
@@ -37,8 +38,8 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__} can only optimize Tensors, but parameter {index} "
                                 f"is a {type(p).__name__}")
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in params):
+        seen = {p for g in self.param_groups for p in g["params"]}
+        if any(p in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         merged = {**self.defaults, **group, "params": params}
         if merged.get("lr", 0) < 0:
@@ -65,7 +66,7 @@ class Optimizer:
     def _step_parameter(self, p: Tensor, group: dict[str, Any]) -> None:
         """One update of `p` from its gradient: an in-place change, counted in the parameter's version
         (module 02) as PyTorch counts it."""
-        self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}), group)
+        self._update(p.data, p.grad.data, self.state[p], group)
         _bump_version(p.data)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -74,10 +75,10 @@ class Optimizer:
 
     def state_dict(self) -> dict[str, Any]:
         "The settings and the per-parameter state (buffers copied), parameters referred to by position."
-        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
-        state = {index[key]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
-                 for key, s in self.state.items() if key in index}
-        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+        index = {p: i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        state = {index[p]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
+                 for p, s in self.state.items() if p in index}
+        groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[p] for p in g["params"]]}
                   for g in self.param_groups]
         return {"state": state, "param_groups": groups}
 
@@ -89,10 +90,10 @@ class Optimizer:
             raise ValueError("loaded optimizer state has a different number of parameters per group")
         for group, saved in zip(self.param_groups, groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {}
+        self.state = defaultdict(dict)
         for i, saved in state_dict["state"].items():
             p = params[int(i)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) else v)
+            self.state[p] = {k: (np.array(v, dtype=p.data.dtype) if isinstance(v, np.ndarray) else v)
                                  for k, v in saved.items()}
 
     def __repr__(self) -> str:
@@ -198,16 +199,17 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered))
 
     def _update(self, param, grad, state, group):
-        "One RMSprop step on `param` in place; `state` holds square_avg (and grad_avg, momentum_buffer)."
+        "One RMSprop step on `param` in place; `state` holds step, square_avg (and grad_avg, momentum_buffer)."
         alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
         if not state:
-            state["square_avg"] = np.zeros_like(param)
+            state.update(step=0, square_avg=np.zeros_like(param))
             if momentum:
                 state["momentum_buffer"] = np.zeros_like(param)
             if group["centered"]:
                 state["grad_avg"] = np.zeros_like(param)
+        state["step"] += 1
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1 - alpha) * (grad * grad)

@@ -56,6 +56,7 @@ class Tensor:
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn")
     __array_ufunc__ = None  # NumPy operators defer to Tensor: `ndarray + tensor` calls Tensor.__radd__
+    __hash__ = object.__hash__  # by identity, as PyTorch's (== compares elements): a tensor can key a dict or set
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False):
         "A tensor holding `data` converted to `dtype`: float32 unless given, like `torch.Tensor`."
