@@ -63,9 +63,27 @@ def _grad_of_single_tensor(lib):
     return [gx, gw]
 
 
-@pytest.mark.parametrize("case", [_custom_function, _retain_grad, _retain_graph_twice, _grad_of_single_tensor])
+def _grad_allowing_unused(lib):
+    x, unused = f64(lib, [0.5, -1.0]).requires_grad_(), f64(lib, [3.0]).requires_grad_()
+    gx, gu = lib.autograd.grad((x * x).sum(), [x, unused], allow_unused=True)
+    return [gx, float(gu is None)]
+
+
+@pytest.mark.parametrize("case", [_custom_function, _retain_grad, _retain_graph_twice, _grad_of_single_tensor,
+                                  _grad_allowing_unused])
 def test_autograd_features_equal_pytorch(case):
     assert_same(case)
+
+
+@needs_torch
+@pytest.mark.parametrize("lib", [tt, torch], ids=["tinytorch", "torch"])
+def test_grad_of_an_unused_or_constant_input_raises_pytorchs_error(lib):
+    x, unused, constant = f64(lib, [0.5, -1.0]).requires_grad_(), f64(lib, [3.0]).requires_grad_(), f64(lib, [4.0])
+    y = (x * x).sum()
+    with pytest.raises(RuntimeError, match="appears to not have been used in the graph. Set allow_unused=True"):
+        lib.autograd.grad(y, [x, unused], retain_graph=True)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        lib.autograd.grad(y, [constant], retain_graph=True)
 
 
 def test_function_context_and_errors():

@@ -119,6 +119,8 @@ def test_unknown_reduction_and_shape_mismatch():
         tt.nn.MSELoss(reduction="avg")
     with pytest.raises(ValueError, match=r"\(3,\).*\(3, 1\)"):
         tt.nn.functional.mse_loss(tt.zeros(3), tt.zeros(3, 1))
+    with pytest.raises(ValueError, match=r"\(N, C\).*got \(3,\)"):  # not NumPy's AxisError from log_softmax
+        tt.nn.functional.cross_entropy(tt.zeros(3), tt.tensor(1))
 
 
 # -- optimizers and schedulers ------------------------------------------------------------------
@@ -290,6 +292,20 @@ def test_clip_grad_norm_equals_pytorch():
     assert np.isclose(tt.nn.utils.clip_grad_norm_(ours, 1.0), torch.nn.utils.clip_grad_norm_(theirs, 1.0).item())
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6)
+    one, its_twin = tt.nn.Parameter(np.zeros(2)), torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))
+    one.grad, its_twin.grad = tt.tensor([3.0, -4.0], dtype=tt.float64), torch.tensor([3.0, -4.0], dtype=torch.float64)
+    norm = tt.nn.utils.clip_grad_norm_(one, 1.0)  # one tensor, not a list: clipped as a whole, as in PyTorch
+    assert np.isclose(norm, torch.nn.utils.clip_grad_norm_(its_twin, 1.0).item())
+    np.testing.assert_allclose(one.grad.numpy(), its_twin.grad.numpy(), rtol=1e-6)
+
+
+@needs_torch
+def test_init_uniform_defaults_and_names_are_pytorchs():
+    t = tt.nn.init.uniform_(tt.zeros(1000))
+    assert 0 <= t.min().item() and t.max().item() < 1  # U(0, 1) by default, as torch.nn.init.uniform_
+    t = tt.nn.init.uniform_(tt.zeros(1000), a=-3.0, b=-2.0)
+    assert -3 <= t.min().item() and t.max().item() < -2
+    torch.nn.init.uniform_(torch.empty(3), a=-3.0, b=-2.0)  # the same call runs in PyTorch
 
 
 # -- the PyTorch-compatible surface --------------------------------------------------------------

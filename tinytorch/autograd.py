@@ -559,12 +559,17 @@ def _accumulate(tensor: Tensor, grad: np.ndarray) -> None:
 def grad(outputs: Tensor, inputs: Tensor | Sequence[Tensor], grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool | None = None) -> tuple[Tensor | None, ...]:
     """The gradients of `outputs` with respect to each of `inputs` (a tensor or a sequence of leaves or
-    intermediate tensors), returned as a tuple, not accumulated into `.grad`; None for an input `outputs`
-    does not depend on. `retain_graph` and `allow_unused` are accepted as in PyTorch (the graph is always
-    kept; unused inputs always give None); `create_graph=True` raises NotImplementedError."""
+    intermediate tensors that require grad), returned as a tuple, not accumulated into `.grad`. As in PyTorch, an
+    input `outputs` does not depend on raises RuntimeError unless `allow_unused=True` (then its gradient is None);
+    `retain_graph` is accepted (the graph is always kept); `create_graph=True` raises NotImplementedError."""
     _refuse_create_graph(create_graph)
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if not all(t.requires_grad for t in inputs):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
     _, grads = _backpropagate(outputs, _seed(outputs, grad_outputs))
+    if not allow_unused and not all(id(t) in grads for t in inputs):
+        raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                           "Set allow_unused=True if this is the desired behavior.")
     return tuple(_wrap(grads[id(t)]) if id(t) in grads else None for t in inputs)
 
 
@@ -1065,7 +1070,7 @@ def _backward_with_options(plain: Callable) -> Callable:
                                       "tt.autograd.grad(output, inputs) to get the gradients of some tensors only")
         retained = [t for t in _topological_order(self) if t.grad_fn is not None and t.grad_fn.retains_grad] \
             if _retaining and self.requires_grad else []
-        grads = grad(self, retained, gradient) if retained else ()
+        grads = grad(self, retained, gradient, allow_unused=True) if retained else ()
         plain(self, gradient)
         for tensor, tensor_grad in zip(retained, grads):
             if tensor_grad is not None:

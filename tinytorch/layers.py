@@ -408,10 +408,10 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
     return grad_x, _wrap(g.T @ rows), grad_bias
 
 # %% ../nbs/04_layers.ipynb #linear_init
-def uniform_(tensor: Tensor, low: float, high: float) -> Tensor:
-    """Fill `tensor` in place (one more version, as for any in-place change) with samples from U(low, high),
-    drawn from the generator `manual_seed` sets."""
-    _assign(tensor, Ellipsis, default_generator().uniform(low, high, tensor.data.shape))
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill `tensor` in place (one more version, as for any in-place change) with samples from U(a, b),
+    drawn from the generator `manual_seed` sets (PyTorch's `nn.init.uniform_`)."""
+    _assign(tensor, Ellipsis, default_generator().uniform(a, b, tensor.data.shape))
     return tensor
 
 

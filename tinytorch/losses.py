@@ -53,6 +53,12 @@ def _check_same_shape(name: str, input: Tensor, target: Tensor) -> None:
         raise ValueError(f"{name}: input of shape {input.data.shape} and target of shape "
                          f"{target.data.shape} must have the same shape")
 
+
+def _check_scores(input: Tensor) -> None:
+    "A ValueError unless `input` holds scores of shape (N, C)."
+    if input.data.ndim != 2:
+        raise ValueError(f"expected scores of shape (N, C) (a batch of N rows of C classes), got {input.data.shape}")
+
 # %% ../nbs/05_losses.ipynb #mse
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     "(input - target)², reduced: the mean squared error by default."
@@ -71,8 +77,7 @@ def _check_class_indices(input: Tensor, target: Tensor) -> np.ndarray:
     """The integer labels of `target`, checked against scores `input` of shape (N, C): a ValueError
     for scores that are not 2-d or targets not of shape (N,), a TypeError for labels that are not
     integers, an IndexError naming a label outside 0..C-1 and the number of classes."""
-    if input.data.ndim != 2:
-        raise ValueError(f"expected scores of shape (N, C) (a batch of N rows of C classes), got {input.data.shape}")
+    _check_scores(input)
     labels = target.data
     if labels.dtype.kind not in "iu":
         raise TypeError(f"class indices must have an integer dtype (int64), got {labels.dtype}; "
@@ -105,6 +110,7 @@ def nll_loss_backward(input: Tensor, target: Tensor, grad_output: Tensor, reduct
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """-log softmax(input)[target] per sample, for logits `input` (N, C) and class indices `target`
     (N,): `nll_loss(log_softmax(input, dim=1), target)`. Stable for large logits."""
+    _check_scores(input)  # before log_softmax meets another shape
     return nll_loss(log_softmax(input, dim=1), target, reduction)
 
 

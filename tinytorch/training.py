@@ -92,6 +92,8 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float) -> float:
     """Scale all gradients together, in place, so their joint L2 norm is at most `max_norm`: if it is
     larger, multiply every gradient by max_norm / (norm + 1e-6). Parameters without a gradient are
     skipped. Return the norm before clipping (as `torch.nn.utils.clip_grad_norm_`)."""
+    if isinstance(parameters, Tensor):  # one tensor, as PyTorch takes it (iterating it would walk its rows)
+        parameters = [parameters]
     grads = [p.grad.data for p in parameters if p.grad is not None]
     total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     if total > max_norm:
