@@ -120,6 +120,9 @@ DIFFERENTIABLE = {
     "movedim": lambda lib, a, b: a.reshape(3, 2, 2).movedim(0, -1) * lib.movedim(a.reshape(3, 2, 2), (0, 1), (2, 0)),
     "index_add": lambda lib, a, b: a.index_add(0, index(lib, [2, 0, 2, 1]), lib.cat([b, b[:, :1]], 1), alpha=2) + lib.index_add(a, 1, index(lib, [3, 3, 0]), b.t()[:, :3]),
     "index_add_in_place": lambda lib, a, b: (a * 1).index_add_(1, index(lib, [1, 1, 2]), b.t()[:, :3] * 1, alpha=-1),
+    "max_min_pow_of_two_tensors": lambda lib, a, b: (
+        lib.max(a, b.t()) + lib.min(a, a.clamp(-1, 1)) * lib.pow(2.0, a) + lib.pow(a, 2) + lib.max(a, dim=1).values[:, None]),
+    "squeeze_dims": lambda lib, a, b: a.reshape(1, 3, 1, 4).squeeze((0, 2)) * 2 + a.reshape(3, 1, 4).squeeze((1, 0)),
     "std_mean_var_mean": lambda lib, a, b: lib.std_mean(a, 1)[0] * lib.std_mean(a, dim=1, keepdim=False)[1] + lib.var_mean(a, 0, correction=0)[0].sum(),
 }
 
@@ -166,7 +169,11 @@ def _integers(lib):
             *lib.unique(x % 5, return_inverse=True, return_counts=True), lib.unique(x % 3), (x % 2).unique(dim=1),
             *lib.unique(lib.cat([x, x[:1]]), dim=0, return_inverse=True), x.index_select(0, index(lib, [2, 2])),
             x.masked_select(x > 6), x.take(index(lib, [3, 1])), x.tile((2, 1)), lib.tile(x, (2,)), x[0].tile(2, 2), x.tile(3), x.movedim(1, 0),
-            lib.index_add(x, 0, index(lib, [0, 0]), x[:2]), x.clone().index_add_(1, index(lib, [0]), x[:, :1], alpha=3)]
+            lib.index_add(x, 0, index(lib, [0, 0]), x[:2]), x.clone().index_add_(1, index(lib, [0]), x[:, :1], alpha=3),
+            x.all(1), (x > 5).all(dim=0), lib.all(x > -1), lib.all(x > 2, 1, keepdim=True), (x > 5).any(), x.any((0, 1)),
+            lib.any(x > 10, dim=0), *(x > 8).nonzero(as_tuple=True), *lib.nonzero(x[0], as_tuple=True),
+            *lib.tensor(5).nonzero(as_tuple=True), *lib.where(x % 5 == 0), x[lib.where(x > 6)], lib.max(x, x.flip(0)),
+            lib.min(x, lib.tensor(4)), lib.pow(2, x), lib.pow(x, 2), x[None, :, None].squeeze((0, 2)), x[:, None].squeeze((0, 1))]
 
 
 @pytest.mark.parametrize("case", [_indices, _comparisons, _integers])
@@ -196,7 +203,7 @@ def test_random_functions_have_pytorchs_shapes_dtypes_and_ranges():
 def test_builtin_names_exist_but_are_not_star_imported():
     namespace: dict = {}
     exec("from tinytorch import *", namespace)
-    for name in ("sum", "max", "min", "abs", "pow", "round", "t", "float", "int", "bool"):
+    for name in ("sum", "max", "min", "abs", "pow", "round", "t", "all", "any", "float", "int", "bool"):
         assert hasattr(tt, name), f"tt.{name} is missing"
         assert name not in namespace, f"`from tinytorch import *` hides Python's builtin {name}"
     assert tt.float == tt.float32 and tt.int == tt.int32 and tt.bool == tt.bool_ and tt.long == tt.int64  # as torch.int

@@ -148,6 +148,8 @@ def test_conv2d_layer_init_and_repr_like_torch():
     assert abs(layer.weight.data.std() - reference.weight.detach().numpy().std()) < 0.1 * bound
     assert repr(layer) == repr(reference), (repr(layer), repr(reference))
     assert repr(tt.nn.Conv2d(1, 2, 3, bias=False)) == repr(torch.nn.Conv2d(1, 2, 3, bias=False))
+    for padding in ("same", "valid", 1, (2, 0)):
+        assert repr(tt.nn.Conv2d(1, 2, 3, padding=padding)) == repr(torch.nn.Conv2d(1, 2, 3, padding=padding))
 
 
 @pytest.mark.parametrize("call, contains", [

@@ -24,5 +24,5 @@ from .compression import *  # noqa: F401,F403
 from .benchmarking import *  # noqa: F401,F403
 from .capstone import *  # noqa: F401,F403
 from . import nn, optim, utils  # noqa: F401
-from .tensor import _sum as sum, _max as max, _min as min, _abs as abs, _pow as pow, _t as t, _round as round, float32 as float, int32 as int, bool_ as bool  # noqa: F401
-__all__ = [name for name in dir() if not name.startswith('_') and name not in ('abs', 'bool', 'float', 'int', 'max', 'min', 'pow', 'round', 'sum', 't')]
+from .tensor import _sum as sum, _max as max, _min as min, _abs as abs, _pow as pow, _t as t, _round as round, _all as all, _any as any, float32 as float, int32 as int, bool_ as bool  # noqa: F401
+__all__ = [name for name in dir() if not name.startswith('_') and name not in ('abs', 'all', 'any', 'bool', 'float', 'int', 'max', 'min', 'pow', 'round', 'sum', 't')]

@@ -256,7 +256,7 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0, 0):
-            text += f", padding={self.padding!r}"
+            text += f", padding={self.padding}"  # padding=same, unquoted, as PyTorch prints it
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
         if self.groups != 1:

@@ -747,12 +747,12 @@ class _Conversions:
         "A view with a new dimension of size 1 inserted at `dim` (negative counts from the end of the result)."
         return _wrap(np.expand_dims(self.data, _check_dim(dim, self.data.ndim + 1)))
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
-        "A view without the size-1 dimensions (all of them, or only `dim` when it has size 1)."
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        "A view without the size-1 dimensions: all of them, or those among `dim` (one or a tuple) that have size 1."
         if dim is None:
             return _wrap(self.data.squeeze())
-        axis = _check_dim(dim, self.data.ndim)
-        return _wrap(self.data.squeeze(axis) if self.data.shape[axis] == 1 else self.data)
+        axes = [_check_dim(d, self.data.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+        return _wrap(self.data.squeeze(tuple(axis for axis in axes if self.data.shape[axis] == 1)))
 
 
 long, double, half = int64, float64, float16  # PyTorch's other names for these dtypes
@@ -983,13 +983,13 @@ class _MoreMath:
         "`self ** exponent`."
         return self ** exponent
 
-    def all(self) -> Tensor:
-        "Whether every element is true (non-zero), as a 0-d bool tensor."
-        return _wrap(np.all(self.data))
+    def all(self, dim: Dim = None, keepdim: bool = False) -> Tensor:
+        "Whether every element is true (non-zero), over `dim` (an int or a tuple; None: all), as bool."
+        return _wrap(np.all(self.data, axis=_axis(dim), keepdims=keepdim))
 
-    def any(self) -> Tensor:
-        "Whether some element is true (non-zero), as a 0-d bool tensor."
-        return _wrap(np.any(self.data))
+    def any(self, dim: Dim = None, keepdim: bool = False) -> Tensor:
+        "Whether some element is true (non-zero), over `dim` (an int or a tuple; None: all), as bool."
+        return _wrap(np.any(self.data, axis=_axis(dim), keepdims=keepdim))
 
 
 def sin(input: Tensor) -> Tensor:
@@ -1207,8 +1207,11 @@ class _SelectionFunctions:
         "A copy with the elements shifted along `dims` (cyclically; the flattened tensor if None), as `np.roll`."
         return _wrap(np.roll(self.data, shifts, _axis(dims)))
 
-    def nonzero(self) -> Tensor:
-        "The positions of the non-zero elements, one row (int64) of `ndim` indices each, in row-major order."
+    def nonzero(self, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+        """The positions of the non-zero elements, one row (int64) of `ndim` indices each, in row-major order; with
+        `as_tuple`, one 1-D tensor of indices per dimension instead (what indexing takes: `t[t.nonzero(as_tuple=True)]`)."""
+        if as_tuple:
+            return _nonzero_as_tuple(self.data)
         return _wrap(np.argwhere(self.data).astype(int64))
 
     def triu(self, diagonal: int = 0) -> Tensor:
@@ -1609,9 +1612,19 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return cat([t.unsqueeze(axis) for t in tensors], axis)
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    "`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together)."
+def _nonzero_as_tuple(array: np.ndarray) -> tuple[Tensor, ...]:
+    "The indices (int64) of the non-zero elements of `array`, one 1-D tensor per dimension (a 0-d array counts as 1-d)."
+    return tuple(_wrap(indices.astype(int64)) for indices in np.nonzero(np.atleast_1d(array)))
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:
+    """`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together). With the
+    condition alone, `condition.nonzero(as_tuple=True)`, as `torch.where(condition)`."""
     mask = _as_mask(condition, "where", "condition")
+    if input is None and other is None:
+        return _nonzero_as_tuple(mask)
+    if input is None or other is None:
+        raise TypeError("where() takes a condition alone, or a condition, an input and an other")
     a, b = (value.data if isinstance(value, Tensor) else value for value in (input, other))
     return _wrap(np.where(mask, a, b))
 
@@ -1727,5 +1740,20 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
 # PyTorch's names that would hide Python's builtins after `from tinytorch import *`: in `tinytorch` (tt.sum,
 # tt.float, ...) but not in `__all__` (the export reads this literal, mapping each name to this file's name)
 __torch_only__ = {"sum": "_sum", "max": "_max", "min": "_min", "abs": "_abs", "pow": "_pow", "t": "_t", "round": "_round",
-                  "float": "float32", "int": "int32", "bool": "bool_"}  # torch.int is int32
-_sum, _max, _min, _abs, _pow, _t, _round = map(_function_form, ("sum", "max", "min", "abs", "pow", "t", "round"))
+                  "all": "_all", "any": "_any", "float": "float32", "int": "int32", "bool": "bool_"}  # torch.int is int32
+_sum, _abs, _t, _round, _all, _any = map(_function_form, ("sum", "abs", "t", "round", "all", "any"))
+
+
+def _max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    "`input.max(dim, keepdim)`, or with a tensor in place of `dim` the elementwise `maximum`, as `torch.max`."
+    return input.maximum(dim) if isinstance(dim, Tensor) else input.max(dim, keepdim)
+
+
+def _min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    "`input.min(dim, keepdim)`, or with a tensor in place of `dim` the elementwise `minimum`, as `torch.min`."
+    return input.minimum(dim) if isinstance(dim, Tensor) else input.min(dim, keepdim)
+
+
+def _pow(input: Any, exponent: Any) -> Tensor:
+    "`input ** exponent`, where either (not both) may be a number, as `torch.pow`."
+    return input ** exponent
