@@ -109,8 +109,9 @@ def nll_loss_backward(input: Tensor, target: Tensor, grad_output: Tensor, reduct
 # %% ../nbs/05_losses.ipynb #cross-entropy
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """-log softmax(input)[target] per sample, for logits `input` (N, C) and class indices `target`
-    (N,): `nll_loss(log_softmax(input, dim=1), target)`. Stable for large logits."""
-    _check_scores(input)  # before log_softmax meets another shape
+    (N,): `nll_loss(log_softmax(input, dim=1), target)`. Stable for large logits. Other shapes of
+    `input` raise the ValueError of `_check_scores` (before log_softmax meets them)."""
+    _check_scores(input)
     return nll_loss(log_softmax(input, dim=1), target, reduction)
 
 
