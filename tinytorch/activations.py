@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from .tensor import Tensor, _wrap, float64
+from .tensor import Tensor, _float_math, _wrap, float64
 
 # %% auto #0
 __all__ = ['relu', 'relu_backward', 'numerical_vjp', 'vjp_error', 'sigmoid', 'sigmoid_backward', 'tanh', 'tanh_backward', 'gelu',
@@ -58,8 +58,9 @@ def sigmoid_backward(y: Tensor, grad_output: Tensor) -> Tensor:
 
 # %% ../nbs/03_activations.ipynb #code-10
 def tanh(x: Tensor) -> Tensor:
-    "The hyperbolic tangent elementwise (NumPy's is stable for any |x|); same shape and dtype."
-    return _wrap(np.tanh(x.data))
+    """The hyperbolic tangent elementwise (NumPy's is stable for any |x|); same shape and dtype (an integer
+    tensor gives float32, as in PyTorch)."""
+    return _float_math(np.tanh, x.data)
 
 # %% ../nbs/03_activations.ipynb #tanh-backward
 def tanh_backward(y: Tensor, grad_output: Tensor) -> Tensor:

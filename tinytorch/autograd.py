@@ -213,8 +213,8 @@ def differentiable(name: str, plain: Callable, vjp: Callable, tensor_params: Seq
         return _record(out, name, args, lambda grad: vjp(grad, out_data, *args, **kwargs), saved)
 
     def operator(a: Any, b: Any) -> Any:
-        "`forward` for a binary operator: the same checks on exactly two arguments, nothing packed."
-        if _grad_enabled and (isinstance(a, Tensor) and a.requires_grad or isinstance(b, Tensor) and b.requires_grad):
+        "`forward` for a binary operator: the same checks on exactly two arguments, nothing packed (`a` is the tensor itself)."
+        if _grad_enabled and (a.requires_grad or isinstance(b, Tensor) and b.requires_grad):
             return recorded((a, b), {})
         return plain(a, b)
 

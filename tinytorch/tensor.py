@@ -25,9 +25,9 @@ __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'b
            'isinf', 'isfinite', 'floor_divide', 'remainder', 'reciprocal', 'rsqrt', 'logsumexp', 'narrow', 'diag',
            'cumprod', 'amax', 'amin', 'count_nonzero', 'unique', 'trunc', 'clip', 'index_select', 'masked_select',
            'take', 'tile', 'movedim', 'index_add', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array',
-           'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes',
-           'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace', 'eye',
-           'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack',
+           'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'promote_types',
+           'result_type', 'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace',
+           'eye', 'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack',
            'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like', 'std_mean', 'var_mean',
            'as_tensor']
 
@@ -111,7 +111,7 @@ def _float_formatter(array: np.ndarray) -> Callable[[float], str]:
     whole, `1.2500` (4 decimals) usually, `1.2500e+05` when the magnitudes span more than 1000× or pass
     1e8 or go under 1e-4."""
     finite = array[np.isfinite(array)]
-    magnitudes = np.abs(finite[finite != 0])
+    magnitudes = np.abs(finite[finite != 0]).astype(np.float64)  # float16 would overflow comparing with 1e8
     wide = magnitudes.size > 0 and (magnitudes.max() > 1e8 or magnitudes.max() / magnitudes.min() > 1000
                                     or magnitudes.min() < 1e-4)
     if np.all(finite == np.round(finite)):
@@ -448,40 +448,125 @@ def _binary_op(op: np.ufunc, a: Any, b: Any) -> Tensor:
         broadcast_shapes(np.shape(x), np.shape(y))  # raises the readable error if the shapes clash
         raise  # the shapes fit: keep NumPy's error
 
+# %% ../nbs/02_tensor.ipynb #promotion
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}  # NumPy dtype kind → PyTorch's category: bool < integer < floating point
+
+
+def promote_types(type1: Any, type2: Any) -> dtype:
+    """The dtype two tensors of these dtypes compute in, by PyTorch's rule (`torch.promote_types`): the wider of
+    two dtypes of one category, else the one of the higher category (int64 with float16 gives float16, where
+    NumPy's `np.promote_types` gives float64)."""
+    a, b = as_dtype(type1), as_dtype(type2)
+    if _CATEGORY[a.kind] == _CATEGORY[b.kind]:
+        return _DTYPES[np.promote_types(a, b)]
+    return _DTYPES[a if _CATEGORY[a.kind] > _CATEGORY[b.kind] else b]
+
+
+def _operand_class(value: Any) -> tuple[int, np.dtype]:
+    """How PyTorch's promotion counts an operand: 0 for a tensor with dimensions, 1 for a 0-d tensor, 2 for a
+    number (Python's or NumPy's scalar; a float number counts as float32, an integer as int64); and its dtype.
+    Other data (an ndarray, a list) counts as the tensor `tensor(value)` would make."""
+    if isinstance(value, (bool, int, float, np.generic)):
+        return 2, _INFERRED[to_array(value).dtype.kind]
+    array = value.data if isinstance(value, Tensor) else to_array(value)
+    return (0 if array.ndim else 1), array.dtype
+
+
+def _combine(higher: np.dtype | None, lower: np.dtype | None) -> np.dtype | None:
+    "`higher`, unless `lower` (an operand class of lower priority) is of a higher category: then both promoted."
+    if higher is None or lower is not None and _CATEGORY[lower.kind] > _CATEGORY[higher.kind]:
+        return lower if higher is None else promote_types(higher, lower).dtype
+    return higher
+
+
+def _promoted_dtype(*operands: Any) -> np.dtype:
+    "The NumPy dtype PyTorch's promotion gives these operands (tensors, ndarrays or numbers): see `result_type`."
+    by_class: list[np.dtype | None] = [None, None, None]  # tensors with dimensions, 0-d tensors, numbers
+    for operand in operands:
+        kind, operand_dtype = _operand_class(operand)
+        known = by_class[kind]
+        by_class[kind] = operand_dtype if known is None else promote_types(known, operand_dtype).dtype
+    return _combine(by_class[0], _combine(by_class[1], by_class[2]))
+
+
+def result_type(tensor: Any, other: Any) -> dtype:
+    """The dtype of arithmetic on `tensor` and `other` (a tensor, ndarray or number), by PyTorch's rule
+    (`torch.result_type`): the tensors with dimensions decide; 0-d tensors, then numbers, count only when
+    they are of a higher category (bool < integer < floating point)."""
+    return _DTYPES[_promoted_dtype(tensor, other)]
+
+
+def _in_dtype(value: Any, target: np.dtype) -> Any:
+    """`value` as an array of `target`; a Python number stays as it is (NumPy treats it as weak, but not a NumPy
+    scalar, even `np.float64`, which is a subclass of `float`)."""
+    if type(value) in (bool, int, float):
+        return value
+    return np.asarray(value.data if isinstance(value, Tensor) else value).astype(target, copy=False)
+
+
+def _promoted(op: np.ufunc, a: Any, b: Any, out: Tensor) -> Tensor:
+    """`out`, which is `_binary_op(op, a, b)`, if its dtype is PyTorch's, else `op` again on `a` and `b`
+    converted to PyTorch's dtype: `result_type`, or float32 for a true division of integers or bools.
+    Raises NotImplementedError for `**`, `//` and `%` of bools (NumPy makes them int8)."""
+    target = result_type(a, b).dtype
+    if op is np.true_divide and target.kind != "f":
+        target = float32.dtype
+    if out.data.dtype == target:
+        return out
+    out = _binary_op(op, _in_dtype(a, target), _in_dtype(b, target))
+    if out.data.dtype != target:
+        raise NotImplementedError(f"{op.__name__} is not implemented for bool tensors (nor in PyTorch); "
+                                  "convert them first, e.g. t.long()")
+    return out
+
+
+def _arithmetic_operator(op: np.ufunc, name: str, reflected: bool = False,
+                         check: Callable[[Any, Any], None] | None = None) -> Callable[[Tensor, Any], Tensor]:
+    """The method `name`: `self (op) other`, or `other (op) self` if `reflected`, in PyTorch's result dtype.
+    `check(left, right)`, if given, runs first and raises for operands PyTorch refuses.
+
+    The fast path is `_binary_op` and two comparisons: NumPy's dtype is PyTorch's when it is the dtype of
+    `self` and `self` has dimensions (or the result has none). Only otherwise does `_promoted` work the dtype out."""
+    def method(self: Tensor, other: Any) -> Tensor:
+        out = _binary_op(op, other, self) if reflected else _binary_op(op, self, other)
+        mine = self.data
+        if out.data.dtype is mine.dtype and (mine.ndim or not out.data.ndim):
+            return out
+        return _promoted(op, other, self, out) if reflected else _promoted(op, self, other, out)
+
+    def checked(self: Tensor, other: Any) -> Tensor:
+        check(other, self) if reflected else check(self, other)
+        return method(self, other)
+
+    made = method if check is None else checked
+    made.__name__ = made.__qualname__ = name
+    return made
+
+
+def _refuse_bools(a: Any, b: Any) -> None:
+    "PyTorch's RuntimeError for `a - b` with a bool operand (NumPy would subtract bools as 0 and 1)."
+    for value in (a, b):
+        if (value.data if isinstance(value, Tensor) else np.asarray(value)).dtype.kind == "b":
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                               "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 # %% ../nbs/02_tensor.ipynb #code-27
 @add_methods(Tensor)
 class _Arithmetic:
-    "Elementwise operators: each is one `_binary_op` call (reflected forms swap the operands)."
+    """Elementwise operators, each one `_binary_op` call: arithmetic made by `_arithmetic_operator` (PyTorch's
+    result dtype), comparisons written out; reflected forms (`2 - t` calls `t.__rsub__(2)`) swap the operands."""
 
-    def __add__(self, other: Any) -> Tensor:
-        return _binary_op(np.add, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _binary_op(np.add, other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _binary_op(np.subtract, self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _binary_op(np.subtract, other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _binary_op(np.multiply, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _binary_op(np.multiply, other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _binary_op(np.true_divide, self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary_op(np.true_divide, other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return _binary_op(np.power, self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return _binary_op(np.power, other, self)
+    __add__ = _arithmetic_operator(np.add, "__add__")
+    __radd__ = _arithmetic_operator(np.add, "__radd__", reflected=True)
+    __sub__ = _arithmetic_operator(np.subtract, "__sub__", check=_refuse_bools)
+    __rsub__ = _arithmetic_operator(np.subtract, "__rsub__", reflected=True, check=_refuse_bools)
+    __mul__ = _arithmetic_operator(np.multiply, "__mul__")
+    __rmul__ = _arithmetic_operator(np.multiply, "__rmul__", reflected=True)
+    __truediv__ = _arithmetic_operator(np.true_divide, "__truediv__")
+    __rtruediv__ = _arithmetic_operator(np.true_divide, "__rtruediv__", reflected=True)
+    __pow__ = _arithmetic_operator(np.power, "__pow__")
+    __rpow__ = _arithmetic_operator(np.power, "__rpow__", reflected=True)
 
     def __neg__(self) -> Tensor:
         return _wrap(np.negative(self.data))
@@ -679,31 +764,44 @@ class _Indexing:
         return _wrap(self.data[index])
 
 # %% ../nbs/02_tensor.ipynb #more-ops
+def _float_math(ufunc: np.ufunc, array: np.ndarray) -> Tensor:
+    "`ufunc` of each element, as a tensor; integers and bools are computed in float32 as in PyTorch (NumPy: float64)."
+    return _wrap(ufunc(array) if array.dtype.kind == "f" else ufunc(array, dtype=float32.dtype))
+
+
 @add_methods(Tensor)
 class _ElementwiseMath:
     "Elementwise functions of one tensor, each one NumPy call (PyTorch's method names)."
 
     def exp(self) -> Tensor:
         "e to the power of each element."
-        return _wrap(np.exp(self.data))
+        return _float_math(np.exp, self.data)
 
     def log(self) -> Tensor:
         "The natural logarithm of each element (-inf at 0, nan below)."
-        return _wrap(np.log(self.data))
+        return _float_math(np.log, self.data)
 
     def sqrt(self) -> Tensor:
         "The square root of each element."
-        return _wrap(np.sqrt(self.data))
+        return _float_math(np.sqrt, self.data)
 
     def abs(self) -> Tensor:
-        "The absolute value of each element."
+        "The absolute value of each element (of a number tensor: PyTorch has no `abs` of bools either)."
+        if self.data.dtype.kind == "b":
+            raise NotImplementedError("abs is not implemented for bool tensors (nor in PyTorch); a bool is its own absolute value")
         return _wrap(np.abs(self.data))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        "Each element limited to [min, max] (either bound may be None, not both)."
+        """Each element limited to [min, max] (either bound may be None, not both), in PyTorch's result dtype
+        of the tensor and the bounds: a float bound makes an integer tensor float32."""
         if min is None and max is None:
             raise ValueError("clamp needs at least one of min and max")
-        return _wrap(np.clip(self.data, min, max))
+        values, bounds = self.data, [bound for bound in (min, max) if bound is not None]
+        if values.dtype.kind != "f" or any(type(bound) not in (int, float) for bound in bounds):
+            target = _promoted_dtype(self, *bounds)  # not only a float tensor and Python numbers: promote
+            values = values.astype(target, copy=False)
+            min, max = (None if bound is None else _in_dtype(bound, target) for bound in (min, max))
+        return _wrap(np.clip(values, min, max))
 
 
 @add_methods(Tensor)
@@ -973,11 +1071,11 @@ class _MoreMath:
 
     def sin(self) -> Tensor:
         "The sine of each element (radians)."
-        return _wrap(np.sin(self.data))
+        return _float_math(np.sin, self.data)
 
     def cos(self) -> Tensor:
         "The cosine of each element (radians)."
-        return _wrap(np.cos(self.data))
+        return _float_math(np.cos, self.data)
 
     def pow(self, exponent: Any) -> Tensor:
         "`self ** exponent`."
@@ -1295,7 +1393,7 @@ class _StatisticsAndComparisons:
 
     def log1p(self) -> Tensor:
         "log(1 + x), accurate for x near 0 (where 1 + x rounds x away)."
-        return _wrap(np.log1p(self.data))
+        return _float_math(np.log1p, self.data)
 
     def sign(self) -> Tensor:
         "-1, 0 or 1 by each element's sign (bools stay bools)."
@@ -1329,13 +1427,10 @@ class _StatisticsAndComparisons:
         "True where an element is neither NaN nor infinite."
         return _wrap(np.isfinite(self.data))
 
-    def maximum(self, other: Tensor) -> Tensor:
-        "The larger of the two at each position (broadcast together); NaN where either is NaN."
-        return _binary_op(np.maximum, self, other)
-
-    def minimum(self, other: Tensor) -> Tensor:
-        "The smaller of the two at each position (broadcast together); NaN where either is NaN."
-        return _binary_op(np.minimum, self, other)
+    maximum = _arithmetic_operator(np.maximum, "maximum")
+    maximum.__doc__ = "The larger of the two at each position (broadcast together); NaN where either is NaN."
+    minimum = _arithmetic_operator(np.minimum, "minimum")
+    minimum.__doc__ = "The smaller of the two at each position (broadcast together); NaN where either is NaN."
 
     def bmm(self, mat2: Tensor) -> Tensor:
         "Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p)."
@@ -1502,22 +1597,22 @@ class _DerivedMethods:
         return self.unsqueeze(1) * vec2.unsqueeze(0)
 
 
+def _check_divisor(dividend: Any, divisor: Any) -> None:
+    "ZeroDivisionError for an integer division by zero, as Python's and PyTorch's (NumPy gives 0 and a warning)."
+    a, b = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (dividend, divisor))
+    if a.dtype.kind in "biu" and b.dtype.kind in "biu" and not np.all(b):
+        raise ZeroDivisionError("integer division or modulo by zero")
+
+
 @add_methods(Tensor)
 class _FloorDivisionAndRemainder:
     """`//` and `%` as Python's (and PyTorch's): the quotient rounded down, and the remainder with the divisor's
     sign; `//=` and `%=` change the tensor itself, as the other in-place operators do."""
 
-    def __floordiv__(self, other: Any) -> Tensor:
-        return _integer_division(np.floor_divide, self, other)
-
-    def __rfloordiv__(self, other: Any) -> Tensor:
-        return _integer_division(np.floor_divide, other, self)
-
-    def __mod__(self, other: Any) -> Tensor:
-        return _integer_division(np.remainder, self, other)
-
-    def __rmod__(self, other: Any) -> Tensor:
-        return _integer_division(np.remainder, other, self)
+    __floordiv__ = _arithmetic_operator(np.floor_divide, "__floordiv__", check=_check_divisor)
+    __rfloordiv__ = _arithmetic_operator(np.floor_divide, "__rfloordiv__", reflected=True, check=_check_divisor)
+    __mod__ = _arithmetic_operator(np.remainder, "__mod__", check=_check_divisor)
+    __rmod__ = _arithmetic_operator(np.remainder, "__rmod__", reflected=True, check=_check_divisor)
 
     def floor_divide(self, other: Any) -> Tensor:
         "`self // other`."
@@ -1535,18 +1630,6 @@ class _FloorDivisionAndRemainder:
         _check_divisor(self, other)
         return _write(np.remainder, self, other)
 
-
-def _check_divisor(dividend: Any, divisor: Any) -> None:
-    "ZeroDivisionError for an integer division by zero, as Python's and PyTorch's (NumPy gives 0 and a warning)."
-    a, b = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (dividend, divisor))
-    if a.dtype.kind in "biu" and b.dtype.kind in "biu" and not np.all(b):
-        raise ZeroDivisionError("integer division or modulo by zero")
-
-
-def _integer_division(op: np.ufunc, a: Any, b: Any) -> Tensor:
-    "`_binary_op(op, a, b)` for `//` and `%`, once `_check_divisor` passed."
-    _check_divisor(a, b)
-    return _binary_op(op, a, b)
 
 
 def _reduction_axes(dim: Dim) -> int | tuple[int, ...] | None:
@@ -1588,13 +1671,15 @@ def _expect_ndim(name: str, ndim: int, *tensors: Tensor) -> None:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    "The tensors joined along the existing dimension `dim` (the other sizes must agree)."
+    "The tensors joined along the existing dimension `dim` (the other sizes must agree), in their promoted dtype."
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat expects a non-empty sequence of tensors")
     axis = _check_dim(dim, tensors[0].data.ndim)
+    arrays = [t.data for t in tensors]
+    mixed = len({array.dtype for array in arrays}) > 1
     try:
-        return _wrap(np.concatenate([t.data for t in tensors], axis=axis))
+        return _wrap(np.concatenate(arrays, axis=axis, dtype=_promoted_dtype(*tensors) if mixed else None))
     except ValueError:
         shapes = ", ".join(str(t.data.shape) for t in tensors)
         raise ValueError(f"cat along dim {dim}: shapes {shapes} differ in another dimension") from None
@@ -1618,7 +1703,8 @@ def _nonzero_as_tuple(array: np.ndarray) -> tuple[Tensor, ...]:
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:
-    """`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together). With the
+    """`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together, in PyTorch's
+    result dtype of the two). With the
     condition alone, `condition.nonzero(as_tuple=True)`, as `torch.where(condition)`."""
     mask = _as_mask(condition, "where", "condition")
     if input is None and other is None:
@@ -1626,7 +1712,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tupl
     if input is None or other is None:
         raise TypeError("where() takes a condition alone, or a condition, an input and an other")
     a, b = (value.data if isinstance(value, Tensor) else value for value in (input, other))
-    return _wrap(np.where(mask, a, b))
+    return _wrap(np.where(mask, a, b).astype(_promoted_dtype(input, other), copy=False))  # PyTorch's dtype
 
 
 def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
