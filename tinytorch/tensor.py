@@ -788,7 +788,8 @@ class _ElementwiseMath:
     def abs(self) -> Tensor:
         "The absolute value of each element (of a number tensor: PyTorch has no `abs` of bools either)."
         if self.data.dtype.kind == "b":
-            raise NotImplementedError("abs is not implemented for bool tensors (nor in PyTorch); a bool is its own absolute value")
+            raise NotImplementedError("abs is not implemented for bool tensors (nor in PyTorch); "
+                                      "a bool is its own absolute value")
         return _wrap(np.abs(self.data))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
@@ -1631,7 +1632,6 @@ class _FloorDivisionAndRemainder:
         return _write(np.remainder, self, other)
 
 
-
 def _reduction_axes(dim: Dim) -> int | tuple[int, ...] | None:
     "`amax`'s `dim` as NumPy's `axis`: `()` (PyTorch's default) means every dimension."
     return None if dim == () else _axis(dim)
@@ -1703,9 +1703,9 @@ def _nonzero_as_tuple(array: np.ndarray) -> tuple[Tensor, ...]:
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Tensor | tuple[Tensor, ...]:
-    """`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together, in PyTorch's
-    result dtype of the two). With the
-    condition alone, `condition.nonzero(as_tuple=True)`, as `torch.where(condition)`."""
+    """`input` where the bool `condition` is True, else `other` (tensors or numbers, broadcast together), in
+    PyTorch's result dtype of the two. With the condition alone, `condition.nonzero(as_tuple=True)`, as
+    `torch.where(condition)`."""
     mask = _as_mask(condition, "where", "condition")
     if input is None and other is None:
         return _nonzero_as_tuple(mask)
