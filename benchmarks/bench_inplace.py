@@ -85,7 +85,8 @@ processes); 2x2 add 0.60-0.63. Three runs of this script an hour later (1cf039e,
 0.25-0.33 earlier: PyTorch's step was faster in these processes), 2x2 add 0.58-0.64. Both step goals are at their
 edge: what tinytorch controls is its step against the plain-NumPy step, and that moved from 1.15-1.22 to 1.10-1.14 for
 784-256-10 (the two steps interleaved in one process, CPU time, 10 alternating runs each of old and new); for 64-128-10
-it is 1.7-2.1, the difference being one Python call per NumPy operation and per node.Measured 2026-12-03, after 02's arithmetic gives PyTorch's result dtype (an operator checks whether NumPy's dtype
+it is 1.7-2.1, the difference being one Python call per NumPy operation and per node.
+Measured 2026-12-03, after 02's arithmetic gives PyTorch's result dtype (an operator checks whether NumPy's dtype
 is the tensor's own, and works the dtype out only for mixed dtypes) and 07's operator wrapper reads `a.requires_grad`
 without an isinstance (`a` is the tensor itself): side by side with the previous package (this script run from each
 checkout, alternating, 2 x 2): 2x2 add 0.56-0.61 before, 0.64-0.67 after (the dtype check is ~60 ns of a ~1.1 us add),
