@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .setup import _array_of
+
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
 from .autograd import register_op
 from .layers import Linear, Module, Parameter, linear, uniform_
@@ -185,7 +187,7 @@ def merge_heads(x: Tensor) -> Tensor:
 def _additive(mask: Any, dtype: Any, what: str) -> np.ndarray:
     """nn.MultiheadAttention's mask convention as an additive array: a bool mask is True where attending
     is **not** allowed (the opposite of scaled_dot_product_attention's), a float mask is added."""
-    array = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    array = _array_of(mask)
     if array.dtype == bool:
         return np.where(array, -np.inf, 0.0).astype(dtype)
     if array.dtype.kind != "f":

@@ -9,6 +9,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .setup import _array_of
+
 from .tensor import Tensor, _axis, _changed_since, _Clock, _plain_index, _wrap, add_methods, array_version
 from . import activations, layers, losses
 
@@ -516,7 +518,7 @@ def _seed(root: Tensor, gradient: Any) -> np.ndarray:
                                "without one only a single-element (scalar) output can start backpropagation; "
                                "reduce it first (e.g. loss.sum()) or pass gradient=ones of its shape")
         return np.ones_like(root.data)
-    seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.data.dtype)
+    seed = _array_of(gradient).astype(root.data.dtype, copy=False)
     if seed.shape != root.data.shape:
         raise ValueError(f"backward(): gradient of shape {seed.shape} does not match the tensor's shape "
                          f"{root.data.shape}")

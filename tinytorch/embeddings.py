@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .setup import _array_of
+
 from .tensor import Tensor, _wrap, default_generator, float32, to_array
 from .layers import Module, Parameter
 from .losses import cross_entropy
@@ -24,7 +26,7 @@ def check_ids(ids: Any, num_embeddings: int) -> np.ndarray:
     """`ids` (a Tensor, array or nested list of integers) as an int64 array, after checking every id lies in
     0 … num_embeddings - 1: a TypeError for ids that are not integers, an IndexError naming the first id
     out of range (PyTorch's `index out of range in self`) otherwise."""
-    array = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
+    array = _array_of(ids)
     if array.dtype.kind not in "iu":
         raise TypeError(f"embedding ids must be integers (int64, like torch.long), got dtype {array.dtype}: "
                         "convert them with .long() or astype(np.int64)")
@@ -123,7 +125,7 @@ class Embedding(Module):
             if self.padding_idx is not None:
                 table[self.padding_idx] = 0
         else:
-            table = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            table = _array_of(_weight)
             if table.shape != (num_embeddings, embedding_dim):
                 raise ValueError(f"_weight has shape {table.shape}; expected ({num_embeddings}, {embedding_dim})")
         self.weight = Parameter(to_array(table, float32 if dtype is None else dtype))
@@ -132,7 +134,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None,
                         max_norm: float | None = None, norm_type: float = 2.0) -> Embedding:
         "An Embedding holding a copy of the 2-d table `embeddings`; frozen (no gradient) unless freeze=False."
-        table = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        table = _array_of(embeddings)
         if table.ndim != 2:
             raise ValueError(f"from_pretrained needs a 2-d table (num_embeddings, embedding_dim), got shape {table.shape}")
         layer = cls(*table.shape, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
@@ -202,7 +204,7 @@ class TokenWindows(Dataset):
     (targets), window k starting at k·stride (stride = block_size: windows that do not overlap)."""
 
     def __init__(self, ids: Any, block_size: int, stride: int | None = None):
-        self.ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids, dtype=np.int64)
+        self.ids = _array_of(ids).astype(np.int64, copy=False)
         self.block_size, self.stride = block_size, block_size if stride is None else stride
         if self.ids.ndim != 1 or block_size < 1 or self.stride < 1:
             raise ValueError(f"TokenWindows needs a 1-d stream of ids and a positive block_size and stride, got ids of "

@@ -13,6 +13,8 @@ from typing import Any, Callable, Sequence, Union
 
 import numpy as np
 
+from .setup import _array_of  # a tensor's array, or np.asarray of other data (module 01)
+
 Shape = tuple[int, ...]
 Dim = Union[int, Sequence[int], None]
 
@@ -501,14 +503,14 @@ def _in_dtype(value: Any, target: np.dtype) -> Any:
     scalar, even `np.float64`, which is a subclass of `float`)."""
     if type(value) in (bool, int, float):
         return value
-    return np.asarray(value.data if isinstance(value, Tensor) else value).astype(target, copy=False)
+    return _array_of(value).astype(target, copy=False)
 
 
 def _promoted(op: np.ufunc, a: Any, b: Any, out: Tensor) -> Tensor:
     """`out`, which is `_binary_op(op, a, b)`, if its dtype is PyTorch's, else `op` again on `a` and `b`
     converted to PyTorch's dtype: `result_type`, or float32 for a true division of integers or bools.
     Raises NotImplementedError for `**`, `//` and `%` of bools (NumPy makes them int8)."""
-    target = result_type(a, b).dtype
+    target = _promoted_dtype(a, b)
     if op is np.true_divide and target.kind != "f":
         target = float32.dtype
     if out.data.dtype == target:
@@ -521,9 +523,10 @@ def _promoted(op: np.ufunc, a: Any, b: Any, out: Tensor) -> Tensor:
 
 
 def _arithmetic_operator(op: np.ufunc, name: str, reflected: bool = False,
-                         check: Callable[[Any, Any], None] | None = None) -> Callable[[Tensor, Any], Tensor]:
-    """The method `name`: `self (op) other`, or `other (op) self` if `reflected`, in PyTorch's result dtype.
-    `check(left, right)`, if given, runs first and raises for operands PyTorch refuses.
+                         check: Callable[[Any, Any], None] | None = None, doc: str | None = None,
+                         ) -> Callable[[Tensor, Any], Tensor]:
+    """The method `name` (with docstring `doc`): `self (op) other`, or `other (op) self` if `reflected`, in PyTorch's
+    result dtype. `check(left, right)`, if given, runs first and raises for operands PyTorch refuses.
 
     The fast path is `_binary_op` and two comparisons: NumPy's dtype is PyTorch's when it is the dtype of
     `self` and `self` has dimensions (or the result has none). Only otherwise does `_promoted` work the dtype out."""
@@ -540,13 +543,14 @@ def _arithmetic_operator(op: np.ufunc, name: str, reflected: bool = False,
 
     made = method if check is None else checked
     made.__name__ = made.__qualname__ = name
+    made.__doc__ = doc
     return made
 
 
 def _refuse_bools(a: Any, b: Any) -> None:
     "PyTorch's RuntimeError for `a - b` with a bool operand (NumPy would subtract bools as 0 and 1)."
     for value in (a, b):
-        if (value.data if isinstance(value, Tensor) else np.asarray(value)).dtype.kind == "b":
+        if _array_of(value).dtype.kind == "b":
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
@@ -965,7 +969,7 @@ def _assign(t: Tensor, index: Any, value: Any) -> None:
 
 def _scaled(other: Any, alpha: float) -> Any:
     "alpha * other for `add_`/`sub_`: an array (or number), never a new tensor."
-    return (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+    return _array_of(other) * alpha
 
 
 @add_methods(Tensor)
@@ -1010,7 +1014,7 @@ class _InPlace:
 
     def copy_(self, src: Any) -> Tensor:
         "The values of `src` (broadcast to this shape, cast to this dtype) copied into this tensor."
-        values = src.data if isinstance(src, Tensor) else np.asarray(src)
+        values = _array_of(src)
         try:
             np.broadcast_to(values, self.data.shape)
         except ValueError:
@@ -1138,7 +1142,7 @@ def _gather_index(index: np.ndarray, dim: int) -> tuple:
 
 def _as_index(index: Any, what: str) -> np.ndarray:
     "An int64 index array from a tensor or list; TypeError for other dtypes."
-    array = np.asarray(index.data if isinstance(index, Tensor) else index)
+    array = _array_of(index)
     if array.dtype.kind not in "iu":
         raise TypeError(f"{what} expects an int64 index tensor, got dtype {array.dtype}")
     return array
@@ -1146,7 +1150,7 @@ def _as_index(index: Any, what: str) -> np.ndarray:
 
 def _as_mask(mask: Any, what: str, name: str = "mask") -> np.ndarray:
     "A bool array from a tensor or array-like; TypeError naming `what` and its `name` for other dtypes."
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = _array_of(mask)
     if array.dtype != bool_:
         raise TypeError(f"{what} expects a bool {name}, got dtype {array.dtype}")
     return array
@@ -1265,7 +1269,7 @@ class _SelectionFunctions:
         "A copy with `src[i][j]` added at `[i][index[i][j]]` for dim 1 (likewise for other dims); repeated indices add up."
         index = _as_index(index, "scatter_add")
         axis = _check_dim(dim, self.data.ndim)
-        source = src.data if isinstance(src, Tensor) else np.asarray(src)
+        source = _array_of(src)
         out = self.data.copy()
         np.add.at(out, _gather_index(index, axis), source[tuple(slice(0, size) for size in index.shape)])
         return _wrap(out)
@@ -1428,10 +1432,10 @@ class _StatisticsAndComparisons:
         "True where an element is neither NaN nor infinite."
         return _wrap(np.isfinite(self.data))
 
-    maximum = _arithmetic_operator(np.maximum, "maximum")
-    maximum.__doc__ = "The larger of the two at each position (broadcast together); NaN where either is NaN."
-    minimum = _arithmetic_operator(np.minimum, "minimum")
-    minimum.__doc__ = "The smaller of the two at each position (broadcast together); NaN where either is NaN."
+    maximum = _arithmetic_operator(np.maximum, "maximum", doc="The larger of the two at each position (broadcast "
+                                   "together); NaN where either is NaN.")
+    minimum = _arithmetic_operator(np.minimum, "minimum", doc="The smaller of the two at each position (broadcast "
+                                   "together); NaN where either is NaN.")
 
     def bmm(self, mat2: Tensor) -> Tensor:
         "Batched matrix product of (b, n, m) and (b, m, p) tensors: (b, n, p)."
@@ -1600,7 +1604,7 @@ class _DerivedMethods:
 
 def _check_divisor(dividend: Any, divisor: Any) -> None:
     "ZeroDivisionError for an integer division by zero, as Python's and PyTorch's (NumPy gives 0 and a warning)."
-    a, b = (np.asarray(v.data if isinstance(v, Tensor) else v) for v in (dividend, divisor))
+    a, b = _array_of(dividend), _array_of(divisor)
     if a.dtype.kind in "biu" and b.dtype.kind in "biu" and not np.all(b):
         raise ZeroDivisionError("integer division or modulo by zero")
 
@@ -1649,7 +1653,7 @@ def _index_added(t: Tensor, dim: int, index: Any, source: Any, alpha: float) -> 
     "A copy of `t`'s array with `alpha * source` added at positions `index` along `dim`, repeats adding up."
     axis = _check_dim(dim, t.data.ndim)
     positions = _index_vector(index, "index_add")
-    values = np.asarray(source.data if isinstance(source, Tensor) else source) * alpha
+    values = _array_of(source) * alpha
     expected = t.data.shape[:axis] + (len(positions),) + t.data.shape[axis + 1:]
     if values.shape != expected:
         raise ValueError(f"index_add: source of shape {values.shape} does not fit: expected {expected}, the tensor's "

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .setup import _array_of
+
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
 from .autograd import no_grad, register_op
 from .tensor import Tensor, _wrap, default_generator, float32, tensor
@@ -152,7 +154,7 @@ class GPTConfig:
 
 def _as_ids(ids: Any) -> np.ndarray:
     "Token ids (a Tensor, array or nested list) as an int64 array."
-    array = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+    array = _array_of(ids)
     if array.dtype.kind not in "iu":
         raise TypeError(f"GPT: token ids must be integers, got dtype {array.dtype}")
     return array.astype(np.int64, copy=False)

@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..setup import _array_of
 from ..tensor import Tensor
 
 # %% auto #0
@@ -52,17 +53,12 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
 
-def _values(array: Any) -> np.ndarray:
-    "The values of a Tensor or an array-like as an ndarray (no copy for a Tensor or an ndarray)."
-    return array.data if isinstance(array, Tensor) else np.asarray(array)
-
-
 class TensorDataset(Dataset):
     """Examples made of the rows of equally long arrays or Tensors (`torch.utils.data.TensorDataset`):
     `ds[i]` is `(X[i], y[i])`, and `ds.__getitems__(rows)` the whole batch, `(X[rows], y[rows])`."""
 
     def __init__(self, *tensors: Any):
-        self.tensors = tuple(_values(t) for t in tensors)
+        self.tensors = tuple(_array_of(t) for t in tensors)
         if not self.tensors or len({len(t) for t in self.tensors}) != 1:
             raise ValueError(f"TensorDataset needs one or more tensors of the same length, got lengths "
                              f"{[len(t) for t in self.tensors]}")
