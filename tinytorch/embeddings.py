@@ -121,7 +121,7 @@ class Embedding(Module):
         self.padding_idx = _padding_row(padding_idx, num_embeddings)
         self.max_norm, self.norm_type = max_norm, norm_type
         if _weight is None:
-            table = default_generator().standard_normal((num_embeddings, embedding_dim))
+            table = default_generator().standard_normal((num_embeddings, embedding_dim), float32 if dtype is None else dtype)
             if self.padding_idx is not None:
                 table[self.padding_idx] = 0
         else:

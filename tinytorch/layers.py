@@ -411,7 +411,7 @@ def linear_backward(x: Tensor, weight: Tensor, grad_output: Tensor, has_bias: bo
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill `tensor` in place (one more version, as for any in-place change) with samples from U(a, b),
     drawn from the generator `manual_seed` sets (PyTorch's `nn.init.uniform_`)."""
-    _assign(tensor, Ellipsis, default_generator().uniform(a, b, tensor.data.shape))
+    _assign(tensor, Ellipsis, default_generator().uniform(a, b, tensor.data.shape, tensor.data.dtype))
     return tensor
 
 

@@ -27,11 +27,11 @@ __all__ = ['Shape', 'Dim', 'float16', 'float32', 'float64', 'int32', 'int64', 'b
            'isinf', 'isfinite', 'floor_divide', 'remainder', 'reciprocal', 'rsqrt', 'logsumexp', 'narrow', 'diag',
            'cumprod', 'amax', 'amin', 'count_nonzero', 'unique', 'trunc', 'clip', 'index_select', 'masked_select',
            'take', 'tile', 'movedim', 'index_add', 'add_methods', 'Tensor', 'Size', 'dtype', 'as_dtype', 'to_array',
-           'tensor', 'zeros', 'ones', 'full', 'arange', 'manual_seed', 'randn', 'broadcast_shapes', 'promote_types',
-           'result_type', 'contiguous_strides', 'from_numpy', 'default_generator', 'rand', 'array_version', 'linspace',
-           'eye', 'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log', 'sqrt', 'matmul', 'cat', 'stack',
-           'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like', 'rand_like', 'std_mean', 'var_mean',
-           'as_tensor']
+           'tensor', 'zeros', 'ones', 'full', 'arange', 'MersenneTwister', 'manual_seed', 'randn', 'broadcast_shapes',
+           'promote_types', 'result_type', 'contiguous_strides', 'from_numpy', 'default_generator', 'rand',
+           'array_version', 'linspace', 'eye', 'zeros_like', 'ones_like', 'full_like', 'sin', 'cos', 'exp', 'log',
+           'sqrt', 'matmul', 'cat', 'stack', 'where', 'einsum', 'randint', 'randperm', 'multinomial', 'randn_like',
+           'rand_like', 'std_mean', 'var_mean', 'as_tensor']
 
 # %% ../nbs/02_tensor.ipynb #code-05
 def add_methods(cls: type) -> Callable[[type], type]:
@@ -399,14 +399,169 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     values = np.arange(start, end, step) if end is not None else np.arange(start)
     return _wrap(to_array(values, _INFERRED[values.dtype.kind] if dtype is None else dtype), requires_grad)
 
+# %% ../nbs/02_tensor.ipynb #random
+_PYTORCH_DEFAULT_SEED = 67280421310721  # where a new `torch.Generator()` starts when given no seed
 
-_generator = np.random.default_rng()
+
+def _mt19937_key(seed: int) -> np.ndarray:
+    "The Mersenne Twister's 624 words of state for `seed` (its low 32 bits), by the reference initialisation."
+    key = np.empty(624, np.uint32)
+    word = seed & 0xFFFFFFFF
+    for i in range(624):
+        key[i] = word
+        word = (1812433253 * (word ^ (word >> 30)) + i + 1) & 0xFFFFFFFF
+    return key
 
 
-def manual_seed(seed: int) -> None:
-    "Reset the generator `randn` draws from, so that runs repeat exactly (like `torch.manual_seed`)."
-    global _generator
-    _generator = np.random.default_rng(seed)
+class MersenneTwister(np.random.Generator):
+    """NumPy's `Generator` over the 32-bit Mersenne Twister, seeded as PyTorch seeds its CPU generator, and with
+    PyTorch's recipes for turning the twister's 32-bit words into numbers. After `manual_seed(s)` in both libraries:
+
+    * `random` (`rand`), `uniform` in float32 (`uniform_`, hence 04's initial weights), `integers` (`randint`) and
+      `permutation(n)` (`randperm`, hence 10's shuffling) give PyTorch's numbers bit for bit;
+    * `standard_normal` (`randn`) applies PyTorch's Box–Muller transform to the same uniforms: float64 agrees but for
+      the last bit or two, float32 to about 2e-6 (PyTorch's own vector log, sin and cos round differently);
+    * `uniform` in float64 may differ in the last bit (PyTorch rounds a fused multiply-add once).
+
+    Every other method is NumPy's own, drawing from the same stream."""
+
+    def __init__(self, seed: int = _PYTORCH_DEFAULT_SEED):
+        super().__init__(np.random.MT19937())
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed: int) -> MersenneTwister:
+        "Restart from `seed` (PyTorch's `Generator.manual_seed`); returns the generator itself."
+        self.bit_generator.state = {"bit_generator": "MT19937", "state": {"key": _mt19937_key(int(seed)), "pos": 624}}
+        self.seed = int(seed)
+        self._spare_normal: float | None = None  # the second number of a Box–Muller pair, kept for the next draw
+        return self
+
+    def initial_seed(self) -> int:
+        "The seed the generator was last started from."
+        return self.seed
+
+    def __reduce__(self) -> tuple:
+        return _restored_twister, (self.seed, self.bit_generator.state, self._spare_normal)
+
+    def _words(self, count: int) -> np.ndarray:
+        "The next `count` 32-bit words of the twister (as uint64)."
+        return self.bit_generator.random_raw(count)
+
+    def _words64(self, count: int) -> np.ndarray:
+        "`count` 64-bit words, each from two 32-bit ones (the first gives the high half), as PyTorch's `random64`."
+        pairs = self._words(2 * count)
+        return (pairs[0::2] << np.uint64(32)) | pairs[1::2]
+
+    def _units(self, count: int, dtype: Any) -> np.ndarray:
+        """`count` uniform numbers in [0, 1) for `dtype` (exact, as float64): as many low bits of a word as the dtype's
+        significand holds (24 for float32, 53 of a 64-bit word for float64), times 2^-bits."""
+        dtype = np.dtype(dtype)
+        bits = np.finfo(dtype).nmant + 1
+        words = self._words64(count) if dtype == np.float64 else self._words(count)
+        return (words & np.uint64((1 << bits) - 1)).astype(np.float64) * 2.0 ** -bits
+
+    def random(self, size: Any = None, dtype: Any = np.float64, out: np.ndarray | None = None) -> Any:
+        "Uniform numbers in [0, 1) of `dtype` (PyTorch's `rand`)."
+        return self._shaped(self._units(_count(size), dtype).astype(dtype), size, out)
+
+    def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None, dtype: Any = np.float64) -> Any:
+        """Uniform numbers in [low, high) of `dtype` (PyTorch's `uniform_`: unit * (high - low) + low, the bounds and
+        their difference in `dtype`, the rest rounded once)."""
+        low, high = np.asarray(low, dtype), np.asarray(high, dtype)
+        values = self._units(_count(size), dtype) * float(high - low) + float(low)
+        return self._shaped(values.astype(dtype), size)
+
+    def integers(self, low: int, high: int | None = None, size: Any = None, dtype: Any = np.int64,
+                 endpoint: bool = False) -> Any:
+        "Integers in [low, high) (PyTorch's `randint`: a word modulo the range, 64-bit words for ranges of 2^32 or more)."
+        if np.ndim(low) or np.ndim(high):  # bounds per element: NumPy's own method
+            return super().integers(low, high, size, dtype, endpoint)
+        low, high = (0, int(low)) if high is None else (int(low), int(high))
+        span = high - low + bool(endpoint)
+        if span <= 0:
+            raise ValueError(f"integers: high ({high}) must be above low ({low})")
+        count = _count(size)
+        words = self._words64(count) if span >= 2 ** 32 else self._words(count)
+        return self._shaped(((words % np.uint64(span)).astype(np.int64) + low).astype(dtype), size)
+
+    def permutation(self, x: Any, axis: int = 0) -> np.ndarray:
+        "For an integer n, 0..n-1 shuffled as PyTorch's `randperm` (Fisher–Yates, front to back); else NumPy's."
+        if not isinstance(x, (int, np.integer)):
+            return super().permutation(x, axis)
+        n = int(x)
+        order = np.arange(n)
+        if n > 1:
+            words = self._words64(n - 1) if n >= 2 ** 32 // 20 else self._words(n - 1)
+            offsets = (words % (n - np.arange(n - 1, dtype=np.uint64))).astype(np.int64).tolist()
+            positions = order.tolist()
+            for i, offset in enumerate(offsets):  # each swap depends on the last: one Python step per element
+                j = i + offset
+                positions[i], positions[j] = positions[j], positions[i]
+            order = np.array(positions, dtype=np.int64)
+        return order
+
+    def standard_normal(self, size: Any = None, dtype: Any = np.float64, out: np.ndarray | None = None) -> Any:
+        """Standard normal numbers of `dtype` (PyTorch's `randn`): 16 or more in blocks of 16 uniforms, the first 8 of
+        a block paired with the last 8 by Box–Muller (a last, partial block is recomputed from 16 fresh uniforms over
+        the final 16 places); fewer than 16 one pair at a time from two 53-bit uniforms, the spare kept for the next."""
+        count = _count(size)
+        if count >= 16:
+            values = self._units(count, dtype)
+            whole = count - count % 16
+            values[:whole] = _box_muller_blocks(values[:whole].reshape(-1, 16)).ravel()
+            if whole < count:
+                values[count - 16:] = _box_muller_blocks(self._units(16, dtype).reshape(1, 16)).ravel()
+        else:
+            values = np.array([self._next_normal() for _ in range(count)])
+        return self._shaped(values.astype(dtype), size, out)
+
+    def _next_normal(self) -> float:
+        "One standard normal number: the spare of the last pair if there is one, else r cos θ of a new pair."
+        if self._spare_normal is not None:
+            value, self._spare_normal = self._spare_normal, None
+            return value
+        angle_unit, radius_unit = self._units(2, np.float64).tolist()
+        radius, angle = math.sqrt(-2.0 * math.log1p(-radius_unit)), 2.0 * math.pi * angle_unit
+        self._spare_normal = radius * math.sin(angle)
+        return radius * math.cos(angle)
+
+    @staticmethod
+    def _shaped(values: np.ndarray, size: Any, out: np.ndarray | None = None) -> Any:
+        "`values` in the shape `size` (a Python number for None), or written into `out`."
+        if out is not None:
+            out[...] = values.reshape(out.shape)
+            return out
+        return values[0].item() if size is None else values.reshape(size)
+
+
+def _count(size: Any) -> int:
+    "How many numbers a NumPy `size` asks for (None: one)."
+    return 1 if size is None else math.prod((size,) if isinstance(size, (int, np.integer)) else size)
+
+
+def _box_muller_blocks(units: np.ndarray) -> np.ndarray:
+    "Rows of 16 uniforms → 16 normal numbers: u1 = 1 - first 8, u2 = last 8; r cos 2πu2 then r sin 2πu2, r = √(-2 ln u1)."
+    radius = np.sqrt(-2.0 * np.log(1.0 - units[:, :8]))
+    angle = 2.0 * np.pi * units[:, 8:]
+    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+
+
+def _restored_twister(seed: int, state: dict, spare: float | None) -> MersenneTwister:
+    "A MersenneTwister in the state pickled (used by `MersenneTwister.__reduce__`)."
+    twister = MersenneTwister(seed)
+    twister.bit_generator.state, twister._spare_normal = state, spare
+    return twister
+
+
+# One object for the whole run, as PyTorch's default generator, which also starts from a random seed: `manual_seed`
+# restarts it
+_generator = MersenneTwister(int(np.random.SeedSequence().entropy % 2**64))
+
+
+def manual_seed(seed: int) -> MersenneTwister:
+    """Restart the generator that `rand`, `randn`, `randint`, `randperm` and the initial weights draw from, so that
+    runs repeat exactly, and with PyTorch's numbers for the same seed (`torch.manual_seed`). Returns it."""
+    return _generator.manual_seed(seed)
 
 
 def randn(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -414,8 +569,7 @@ def randn(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor
     target = _default(dtype)
     if target.kind != "f":
         raise TypeError(f"randn needs a floating dtype, got {target}")
-    samples = _generator.standard_normal(_shape_arg(shape), dtype=float64 if target == float64 else float32)
-    return _wrap(samples.astype(target, copy=False), requires_grad)
+    return _wrap(_generator.standard_normal(_shape_arg(shape), dtype=target), requires_grad)
 
 # %% ../nbs/02_tensor.ipynb #broadcast-shapes
 def broadcast_shapes(*shapes: Sequence[int]) -> Shape:
@@ -869,8 +1023,8 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _wrap(array)
 
 
-def default_generator() -> np.random.Generator:
-    "The random generator that `manual_seed` resets; later modules draw initial weights and dropout masks from it."
+def default_generator() -> MersenneTwister:
+    "The random generator that `manual_seed` restarts; later modules draw initial weights and dropout masks from it."
     return _generator
 
 
@@ -879,7 +1033,7 @@ def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     target = _default(dtype)
     if target.kind != "f":
         raise TypeError(f"rand needs a floating dtype, got {target}")
-    return _wrap(_generator.random(_shape_arg(shape)).astype(target), requires_grad)
+    return _wrap(_generator.random(_shape_arg(shape), dtype=target), requires_grad)
 
 # %% ../nbs/02_tensor.ipynb #inplace
 _VERSIONS: dict[int, tuple[int, int]] = {}  # id of a storage array → (its in-place changes, the tick of the latest)

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..setup import _array_of
-from ..tensor import Tensor
+from ..tensor import _PYTORCH_DEFAULT_SEED, MersenneTwister, Tensor, default_generator
 
 # %% auto #0
 __all__ = ['Generator', 'numpy_generator', 'Dataset', 'TensorDataset', 'Subset', 'split_lengths', 'random_split',
@@ -19,14 +19,16 @@ __all__ = ['Generator', 'numpy_generator', 'Dataset', 'TensorDataset', 'Subset',
 # %% ../../nbs/10_dataloader.ipynb #code-08
 class Generator:
     """A seedable source of randomness for shuffling, splitting and augmenting (`torch.Generator`):
-    `Generator().manual_seed(0)`, or `Generator(0)`; `.numpy` is the NumPy generator it draws from."""
+    `Generator().manual_seed(0)`, or `Generator(0)`; `.numpy` is the generator it draws from, module 02's
+    `MersenneTwister`, so a shuffle seeded as in PyTorch comes out in PyTorch's order. Unseeded, it starts
+    from PyTorch's default seed, as `torch.Generator()` does."""
 
     def __init__(self, seed: int | None = None):
-        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed)
+        self.manual_seed(_PYTORCH_DEFAULT_SEED if seed is None else seed)
 
     def manual_seed(self, seed: int) -> "Generator":
         "Restart the generator from `seed`; returns the generator itself (as PyTorch's does)."
-        self.seed, self.numpy = int(seed), np.random.default_rng(int(seed))
+        self.seed, self.numpy = int(seed), MersenneTwister(int(seed))
         return self
 
     def initial_seed(self) -> int:
@@ -35,9 +37,10 @@ class Generator:
 
 
 def numpy_generator(generator: Generator | np.random.Generator | None) -> np.random.Generator:
-    "The NumPy generator to draw from: `generator`'s own (a Generator or a NumPy one), or a fresh unseeded one."
+    """The NumPy generator to draw from: `generator`'s own (a Generator or a NumPy one), or for None
+    `default_generator()`, the one `manual_seed` restarts (PyTorch's default)."""
     if generator is None:
-        return np.random.default_rng()
+        return default_generator()
     return generator.numpy if isinstance(generator, Generator) else generator
 
 

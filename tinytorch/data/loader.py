@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap
+from ..tensor import MersenneTwister, Tensor, _wrap, default_generator
 
 # %% auto #0
 __all__ = ['START_METHOD', 'Sampler', 'SequentialSampler', 'RandomSampler', 'batch_indices', 'default_collate', 'to_tensor',
@@ -50,14 +50,20 @@ class SequentialSampler(Sampler):
 
 
 class RandomSampler(Sampler):
-    "A new random permutation of the indices every epoch, drawn from `generator`."
+    """A new random permutation of the indices every epoch, drawn from `generator`; without one, from a new
+    generator seeded from `default_generator()` each epoch, as PyTorch's sampler does (so `manual_seed` repeats
+    the run). After an epoch's last index it draws one more permutation, unused, because PyTorch's does: seeded
+    alike, the two libraries then shuffle alike epoch after epoch."""
 
     def __init__(self, data_source: Any, generator: Generator | np.random.Generator | None = None):
         self.data_source, self.generator = data_source, generator
-        self.rng = numpy_generator(generator)
+        self.rng = None if generator is None else numpy_generator(generator)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.rng.permutation(len(self.data_source)).tolist())
+        n = len(self.data_source)
+        rng = MersenneTwister(int(default_generator().integers(2 ** 63))) if self.rng is None else self.rng
+        yield from rng.permutation(n).tolist()
+        rng.permutation(n)
 
     def __len__(self) -> int:
         return len(self.data_source)
@@ -160,9 +166,9 @@ class DataLoader:
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.collate_fn, self.num_workers, self.prefetch_factor = collate_fn, num_workers, prefetch_factor
         self.generator, self.timeout = generator, timeout
-        self.rng = numpy_generator(generator)
+        self.rng = None if generator is None else numpy_generator(generator)  # None: default_generator() when used
         if sampler is None:
-            sampler = RandomSampler(dataset, self.rng) if shuffle else SequentialSampler(dataset)
+            sampler = RandomSampler(dataset, generator) if shuffle else SequentialSampler(dataset)
         self.sampler = sampler
 
     def __len__(self) -> int:
@@ -172,7 +178,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         "One epoch: its batches, prepared in this process or, with num_workers > 0, by worker processes."
-        base_seed = int(self.rng.integers(2**62))
+        base_seed = int((default_generator() if self.rng is None else self.rng).integers(2**62))
         jobs = enumerate(batch_indices(self.sampler, self.batch_size, self.drop_last))
         if self.num_workers == 0:
             return (fetch(self.dataset, indices, self.collate_fn, base_seed, number) for number, indices in jobs)
