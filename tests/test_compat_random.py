@@ -78,6 +78,10 @@ def test_uniform_integer_and_permutation_streams_equal_pytorchs_bit_for_bit(seed
             assert np.array_equal(tt.randperm(n).numpy(), torch.randperm(n).numpy())
         x_tt, x_torch = tt.zeros(4, 5), torch.zeros(4, 5)
         assert np.array_equal(tt.nn.init.uniform_(x_tt, -0.3, 2.1).numpy(), torch.nn.init.uniform_(x_torch, -0.3, 2.1).numpy())
+        assert np.array_equal(tt.rand(9, dtype=tt.float16).numpy(), torch.rand(9, dtype=torch.float16).numpy())
+        x_tt, x_torch = tt.zeros(40, dtype=tt.float16), torch.zeros(40, dtype=torch.float16)  # rounded twice here
+        np.testing.assert_allclose(tt.nn.init.uniform_(x_tt, -0.37, 1.3).numpy().astype(np.float64),
+                                   torch.nn.init.uniform_(x_torch, -0.37, 1.3).numpy().astype(np.float64), rtol=1e-3)
 
 
 @needs_torch

@@ -421,7 +421,8 @@ class MersenneTwister(np.random.Generator):
       `permutation(n)` (`randperm`, hence 10's shuffling) give PyTorch's numbers bit for bit;
     * `standard_normal` (`randn`) applies PyTorch's Box–Muller transform to the same uniforms: float64 agrees but for
       the last bit or two, float32 to about 2e-6 (PyTorch's own vector log, sin and cos round differently);
-    * `uniform` in float64 may differ in the last bit (PyTorch rounds a fused multiply-add once).
+    * `uniform` in float64 and float16 may differ in the last bit (PyTorch rounds a fused multiply-add once);
+      `standard_normal` in float16 differs (PyTorch has a vector kernel of its own for it).
 
     Every other method is NumPy's own, drawing from the same stream."""
 
@@ -453,11 +454,11 @@ class MersenneTwister(np.random.Generator):
         return (pairs[0::2] << np.uint64(32)) | pairs[1::2]
 
     def _units(self, count: int, dtype: Any) -> np.ndarray:
-        """`count` uniform numbers in [0, 1) for `dtype` (exact, as float64): as many low bits of a word as the dtype's
-        significand holds (24 for float32, 53 of a 64-bit word for float64), times 2^-bits."""
-        dtype = np.dtype(dtype)
-        bits = np.finfo(dtype).nmant + 1
-        words = self._words64(count) if dtype == np.float64 else self._words(count)
+        """`count` uniform numbers in [0, 1) for `dtype` (exact, as float64): the low 53 bits of a 64-bit word for
+        float64, else the low 24 bits of a word (float32's significand; float16 is rounded from it), times 2^-bits."""
+        wide = np.dtype(dtype) == np.float64
+        bits = 53 if wide else 24
+        words = self._words64(count) if wide else self._words(count)
         return (words & np.uint64((1 << bits) - 1)).astype(np.float64) * 2.0 ** -bits
 
     def random(self, size: Any = None, dtype: Any = np.float64, out: np.ndarray | None = None) -> Any:
@@ -466,8 +467,9 @@ class MersenneTwister(np.random.Generator):
 
     def uniform(self, low: float = 0.0, high: float = 1.0, size: Any = None, dtype: Any = np.float64) -> Any:
         """Uniform numbers in [low, high) of `dtype` (PyTorch's `uniform_`: unit * (high - low) + low, the bounds and
-        their difference in `dtype`, the rest rounded once)."""
-        low, high = np.asarray(low, dtype), np.asarray(high, dtype)
+        their difference in float64 for float64, else in float32, the rest rounded once)."""
+        accumulate = np.float64 if np.dtype(dtype) == np.float64 else np.float32
+        low, high = np.asarray(low, accumulate), np.asarray(high, accumulate)
         values = self._units(_count(size), dtype) * float(high - low) + float(low)
         return self._shaped(values.astype(dtype), size)
 
