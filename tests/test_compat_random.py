@@ -52,6 +52,20 @@ def test_the_generator_pickles_with_its_place_in_the_stream_and_its_spare_normal
     assert copy.random(4).tolist() == generator.random(4).tolist()
 
 
+@pytest.mark.parametrize("n", [2, 3, 7, 50, 1000, 4099])
+def test_fisher_yates_without_a_loop_equals_the_loop(n):
+    "randperm's vectorised Fisher–Yates gives what the front-to-back loop of swaps gives, for random offsets."
+    from tinytorch.tensor import _fisher_yates
+
+    rng = np.random.default_rng(n)
+    for _ in range(200 if n < 100 else 5):
+        offsets = rng.integers(0, n - np.arange(n - 1))  # step i swaps places i and i + offsets[i]
+        looped = list(range(n))
+        for i, offset in enumerate(offsets.tolist()):
+            looped[i], looped[i + offset] = looped[i + offset], looped[i]
+        assert _fisher_yates(offsets).tolist() == looped
+
+
 def test_numpys_other_methods_draw_from_the_same_stream():
     a, b = tt.MersenneTwister(9), tt.MersenneTwister(9)
     assert a.normal(2.0, 3.0, 5).tolist() == b.normal(2.0, 3.0, 5).tolist()
@@ -74,7 +88,7 @@ def test_uniform_integer_and_permutation_streams_equal_pytorchs_bit_for_bit(seed
         assert np.array_equal(tt.rand(()).numpy(), torch.rand(()).numpy())
         assert np.array_equal(tt.randint(0, 10, (9,)).numpy(), torch.randint(0, 10, (9,)).numpy())
         assert np.array_equal(tt.randint(-3, 2**40, (9,)).numpy(), torch.randint(-3, 2**40, (9,)).numpy())
-        for n in (0, 1, 2, 50, 1000):
+        for n in (0, 1, 2, 50, 1000, 100_000):
             assert np.array_equal(tt.randperm(n).numpy(), torch.randperm(n).numpy())
         x_tt, x_torch = tt.zeros(4, 5), torch.zeros(4, 5)
         assert np.array_equal(tt.nn.init.uniform_(x_tt, -0.3, 2.1).numpy(), torch.nn.init.uniform_(x_torch, -0.3, 2.1).numpy())

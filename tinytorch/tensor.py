@@ -491,16 +491,10 @@ class MersenneTwister(np.random.Generator):
         if not isinstance(x, (int, np.integer)):
             return super().permutation(x, axis)
         n = int(x)
-        order = np.arange(n)
-        if n > 1:
-            words = self._words64(n - 1) if n >= 2 ** 32 // 20 else self._words(n - 1)
-            offsets = (words % (n - np.arange(n - 1, dtype=np.uint64))).astype(np.int64).tolist()
-            positions = order.tolist()
-            for i, offset in enumerate(offsets):  # each swap depends on the last: one Python step per element
-                j = i + offset
-                positions[i], positions[j] = positions[j], positions[i]
-            order = np.array(positions, dtype=np.int64)
-        return order
+        if n <= 1:
+            return np.arange(n)
+        words = self._words64(n - 1) if n >= 2 ** 32 // 20 else self._words(n - 1)
+        return _fisher_yates((words % (n - np.arange(n - 1, dtype=np.uint64))).astype(np.int64))
 
     def standard_normal(self, size: Any = None, dtype: Any = np.float64, out: np.ndarray | None = None) -> Any:
         """Standard normal numbers of `dtype` (PyTorch's `randn`): 16 or more in blocks of 16 uniforms, the first 8 of
@@ -539,6 +533,31 @@ class MersenneTwister(np.random.Generator):
 def _count(size: Any) -> int:
     "How many numbers a NumPy `size` asks for (None: one)."
     return 1 if size is None else math.prod((size,) if isinstance(size, (int, np.integer)) else size)
+
+
+def _fisher_yates(offsets: np.ndarray) -> np.ndarray:
+    """0..n-1 (n = len(offsets) + 1) shuffled by the loop `for i: swap places i and i + offsets[i]`, computed without
+    a Python step per element. Step t takes for place t the number then in place `target[t] = t + offsets[t]`, and
+    leaves there the number then in place t. A place holds its own number until a step writes into it, so the
+    number in place t when step t begins is found by following, back in time, the steps that wrote into t: the
+    last one before t wrote the number its own place held when it began, and so on (resolved for all places at
+    once by pointer doubling)."""
+    n = len(offsets) + 1
+    steps = np.arange(n)
+    target = steps.copy()
+    target[:-1] += offsets  # the last place needs no step of its own: it keeps what is left
+    order = np.argsort(target * n + steps)  # the steps grouped by their target place, in time order
+    grouped = target[order]
+    before = np.empty(n, np.int64)
+    before[order] = steps - 1  # where each step's predecessor in that order sits
+    previous = np.where((before >= 0) & (grouped[before] == target), order[before], -1)  # same target, earlier
+    last = np.full(n, -1)
+    last[grouped] = order  # the last step targeting each place (repeated indices: NumPy keeps the last value)
+    last_into = np.where(last == steps, previous, last)  # the last step before t to write into place t
+    held = np.where(last_into >= 0, last_into, steps)  # follow the writes back to a place never written into
+    while not np.array_equal(deeper := held[held], held):
+        held = deeper
+    return np.where(previous >= 0, held[previous], target)  # what step t finds in its target place
 
 
 def _box_muller_blocks(units: np.ndarray) -> np.ndarray:

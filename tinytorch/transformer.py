@@ -13,7 +13,7 @@ from .setup import _array_of
 
 from . import autograd  # its `_record`, looked up when called (module 19's profiler replaces it)
 from .autograd import no_grad, register_op
-from .tensor import Tensor, _wrap, default_generator, float32, tensor
+from .tensor import MersenneTwister, Tensor, _wrap, default_generator, float32, tensor
 from .layers import GELU, Dropout, Linear, Module, ModuleList, Parameter, Sequential
 from .embeddings import Embedding, next_token_loss
 from .attention import MultiheadAttention
@@ -233,7 +233,7 @@ def _numpy_rng(generator: Any) -> np.random.Generator:
     if generator is None:
         return default_generator()
     if isinstance(generator, (int, np.integer)):
-        return np.random.default_rng(int(generator))
+        return MersenneTwister(int(generator))  # what tt.Generator(seed) draws from
     return getattr(generator, "numpy", generator)
 
 
