@@ -549,10 +549,10 @@ def _fisher_yates(offsets: np.ndarray) -> np.ndarray:
     order = np.argsort(target * n + steps)  # the steps grouped by their target place, in time order
     grouped = target[order]
     before = np.empty(n, np.int64)
-    before[order] = steps - 1  # where each step's predecessor in that order sits
+    before[order] = steps - 1  # for each step, the position in that order just before its own
     previous = np.where((before >= 0) & (grouped[before] == target), order[before], -1)  # same target, earlier
     last = np.full(n, -1)
-    last[grouped] = order  # the last step targeting each place (repeated indices: NumPy keeps the last value)
+    np.maximum.at(last, target, steps)  # the last step targeting each place
     last_into = np.where(last == steps, previous, last)  # the last step before t to write into place t
     held = np.where(last_into >= 0, last_into, steps)  # follow the writes back to a place never written into
     while not np.array_equal(deeper := held[held], held):
